@@ -14,6 +14,7 @@
 
 pub mod availability;
 pub mod contact_preference;
+pub mod dispatch;
 pub mod eligibility;
 pub mod language;
 pub mod referral;

@@ -314,6 +314,15 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             next_diff[i + 1]
         };
     }
+    // The first minute of the run each minute belongs to.
+    let mut run_start = vec![0; truth.len()];
+    for i in 1..truth.len() {
+        run_start[i] = if truth[i] == truth[i - 1] {
+            run_start[i - 1]
+        } else {
+            i
+        };
+    }
     for (i, &expected) in truth.iter().enumerate() {
         let at = instant(case.from + i as i64 * MINUTE);
         prop_assert_eq!(
@@ -347,6 +356,15 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
                 ),
             }
             prop_assert_eq!(status.until, engine.next_change_after(at));
+            let since = engine.available_since(at);
+            if !expected {
+                prop_assert_eq!(since, None);
+            } else if run_start[i] > 0 {
+                let start = instant(case.from + run_start[i] as i64 * MINUTE);
+                prop_assert_eq!(since, Some(start), "available since, at {}", at);
+            } else {
+                prop_assert!(since.is_some_and(|s| s <= instant(case.from)));
+            }
         }
     }
     // The week view agrees with the minutes too.

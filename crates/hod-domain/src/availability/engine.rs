@@ -213,6 +213,36 @@ impl AvailabilityEngine {
         self.next_flip(at, now, &mut day).map(from_secs)
     }
 
+    /// When the stretch of availability that holds at `instant` began; `None` when the agent
+    /// is not available then. The dispatcher counts an agent's wait from here ("in order of
+    /// arrival"). An agent available for longer than the search horizon gets the horizon.
+    pub fn available_since(&self, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let at = to_secs(instant);
+        if !self.eval(at, &mut None).available {
+            return None;
+        }
+        for lookback in [DAY, SEARCH_HORIZON] {
+            let from = at - lookback;
+            let (mut x, mut run_start, mut day) = (from, None, None);
+            while x <= at {
+                let e = self.eval(x, &mut day);
+                if e.available {
+                    run_start.get_or_insert(x);
+                } else {
+                    run_start = None;
+                }
+                match e.next {
+                    Some(next) => x = next,
+                    None => break,
+                }
+            }
+            if let Some(start) = run_start.filter(|&start| start > from) {
+                return Some(from_secs(start));
+            }
+        }
+        Some(from_secs(at - SEARCH_HORIZON))
+    }
+
     /// Every stretch of constant availability and reason covering `[from, to)`.
     pub fn segments_between(
         &self,
