@@ -4,8 +4,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Packages needed to build and test (C toolchain for bundled SQLite, pkg-config).
-BUILD_PACKAGES := build-essential pkg-config curl ca-certificates
+# Packages needed to build and test: C toolchain for bundled SQLite, pkg-config, and
+# PostgreSQL's server binaries (the tests start a throwaway cluster of their own).
+BUILD_PACKAGES := build-essential pkg-config curl ca-certificates postgresql util-linux
 
 ifeq ($(CI),true)
 NEXTEST_PROFILE := ci
@@ -40,8 +41,10 @@ fmt-check:
 lint:
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# Every test runs against SQLite; with the throwaway PostgreSQL cluster the server's storage
+# and API tests run against PostgreSQL too.
 unit:
-	cargo nextest run --workspace --locked --profile $(NEXTEST_PROFILE)
+	scripts/with-postgres.sh cargo nextest run --workspace --locked --profile $(NEXTEST_PROFILE)
 
 doc-test:
 	cargo test --workspace --doc --locked

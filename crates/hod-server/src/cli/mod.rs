@@ -1,0 +1,181 @@
+//! The `hod-server` command line: `serve`, `migrate` and the operator commands.
+//!
+//! Every subcommand that touches data takes the same `--database URL` (or `HOD_DATABASE`,
+//! or `database` in the `--config` file), and brings the schema up to date before it runs.
+
+mod commands;
+
+use crate::settings::{ApiKey, HumanDuration, Settings, SettingsLayer};
+use crate::store::DatabaseUrl;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Help On Demand server and operator tools.
+#[derive(Debug, Parser)]
+#[command(name = "hod-server", version, about)]
+pub struct Cli {
+    /// TOML configuration file (keys: listen, database, accept_window, session_ttl,
+    /// login_failures_per_account, login_failures_per_address, login_failure_window,
+    /// admin_api_keys, intake_api_keys); flags and HOD_ variables win over it.
+    #[arg(long, global = true, env = "HOD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// sqlite://PATH or postgres://USER:PASSWORD@HOST/DB [default: a SQLite file in the OS
+    /// data folder]
+    #[arg(
+        long,
+        global = true,
+        env = "HOD_DATABASE",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (migrates the database first).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Provision and manage agents.
+    #[command(subcommand)]
+    Agents(AgentsCommand),
+    /// Import agents' state licenses.
+    #[command(subcommand)]
+    Licenses(LicensesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080]
+    #[arg(long, env = "HOD_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Time an agent has to accept or reject an offer, e.g. 15m or 20s [default: 15m]
+    #[arg(long, env = "HOD_ACCEPT_WINDOW", value_name = "DURATION")]
+    pub accept_window: Option<HumanDuration>,
+
+    /// Lifetime of a login session [default: 12h]
+    #[arg(long, env = "HOD_SESSION_TTL", value_name = "DURATION")]
+    pub session_ttl: Option<HumanDuration>,
+
+    /// Failed logins allowed per account in one window [default: 5]
+    #[arg(long, env = "HOD_LOGIN_FAILURES_PER_ACCOUNT", value_name = "N")]
+    pub login_failures_per_account: Option<u32>,
+
+    /// Failed logins allowed per client address in one window [default: 20]
+    #[arg(long, env = "HOD_LOGIN_FAILURES_PER_ADDRESS", value_name = "N")]
+    pub login_failures_per_address: Option<u32>,
+
+    /// Length of the failed-login window [default: 15m]
+    #[arg(long, env = "HOD_LOGIN_FAILURE_WINDOW", value_name = "DURATION")]
+    pub login_failure_window: Option<HumanDuration>,
+
+    /// Admin API keys, comma-separated (prefer the variable or the file: flags show in `ps`)
+    #[arg(
+        long = "admin-api-key",
+        env = "HOD_ADMIN_API_KEYS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_name = "KEY"
+    )]
+    pub admin_api_keys: Vec<ApiKey>,
+
+    /// Intake API keys, comma-separated
+    #[arg(
+        long = "intake-api-key",
+        env = "HOD_INTAKE_API_KEYS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_name = "KEY"
+    )]
+    pub intake_api_keys: Vec<ApiKey>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentsCommand {
+    /// Create or update agents from a CSV file (npn,name,username,mlms_email,mobile_phone,
+    /// languages), all or nothing.
+    Import {
+        /// The CSV file
+        csv: PathBuf,
+    },
+    /// Suspend an agent (AV-9): they can log in and see why, and get no referrals.
+    Suspend {
+        npn: String,
+        /// Why, as the agent will read it
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift an agent's suspension.
+    Reinstate { npn: String },
+    /// Set an agent's password, read from standard input; ends their sessions.
+    SetPassword { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LicensesCommand {
+    /// Create or update licenses from a NIPR-like CSV file (npn,state,line_of_authority,
+    /// status,effective,expires), all or nothing.
+    Import {
+        /// The CSV file
+        csv: PathBuf,
+    },
+}
+
+impl Cli {
+    /// The settings for this invocation: defaults, file, then environment and flags.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut overrides = SettingsLayer {
+            database: self
+                .database
+                .as_deref()
+                .map(str::parse::<DatabaseUrl>)
+                .transpose()?,
+            ..SettingsLayer::default()
+        };
+        if let Command::Serve(serve) = &self.command {
+            overrides.listen = serve.listen;
+            overrides.accept_window = serve.accept_window;
+            overrides.session_ttl = serve.session_ttl;
+            overrides.login_failures_per_account = serve.login_failures_per_account;
+            overrides.login_failures_per_address = serve.login_failures_per_address;
+            overrides.login_failure_window = serve.login_failure_window;
+            overrides.admin_api_keys =
+                (!serve.admin_api_keys.is_empty()).then(|| serve.admin_api_keys.clone());
+            overrides.intake_api_keys =
+                (!serve.intake_api_keys.is_empty()).then(|| serve.intake_api_keys.clone());
+        }
+        Ok(Settings::load(self.config.as_deref(), overrides)?)
+    }
+}
+
+/// Runs the command line; the binary's `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = !matches!(cli.command, Command::Serve(_));
+    crate::telemetry::init(if quiet { "warn" } else { "info" });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

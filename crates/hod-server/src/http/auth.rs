@@ -1,0 +1,77 @@
+//! `POST /v1/auth/login` and `POST /v1/auth/logout`.
+
+use super::extract::{ApiJson, BearerToken};
+use super::profile::ProfileView;
+use super::{AppError, AppState};
+use crate::accounts;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/login", post(login))
+        .route("/v1/auth/logout", post(logout))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+impl fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LoginRequest { .. }")
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    token_type: &'static str,
+    expires_at: DateTime<Utc>,
+    profile: ProfileView,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let outcome = accounts::login(
+        state.store.as_ref(),
+        &state.settings.login_throttle,
+        state.settings.session_ttl,
+        &request.username,
+        &request.password,
+        client.ip(),
+        state.now(),
+    )
+    .await?;
+    tracing::info!(agent = %outcome.agent.id, "logged in");
+    Ok(Json(LoginResponse {
+        token: outcome.token.expose().to_owned(),
+        token_type: "Bearer",
+        expires_at: outcome.session.expires_at,
+        profile: outcome.agent.into(),
+    }))
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    BearerToken(token): BearerToken,
+) -> Result<StatusCode, AppError> {
+    if accounts::logout(state.store.as_ref(), &token, state.now()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::Unauthorized)
+    }
+}
