@@ -16,10 +16,12 @@
 //! - [`cli`]: the `hod-server` command line.
 
 pub mod accounts;
+pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod http;
 pub mod import;
+pub mod metrics;
 pub mod settings;
 pub mod store;
 pub mod telemetry;

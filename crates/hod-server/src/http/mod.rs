@@ -13,7 +13,9 @@ mod profile;
 pub use error::AppError;
 pub use profile::ProfileView;
 
+use crate::changes::ChangeNotifier;
 use crate::clock::{Clock, SystemClock};
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::store::{self, DynStore};
 use axum::extract::Request;
@@ -30,6 +32,9 @@ pub struct AppState {
     pub store: DynStore,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// Wakes the agents' WebSockets after a commit that appended changes.
+    pub notifier: ChangeNotifier,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -38,6 +43,8 @@ impl AppState {
             store: services.store,
             clock: services.clock,
             settings: Arc::new(settings),
+            notifier: ChangeNotifier::new(),
+            metrics: Arc::new(Metrics::new()),
         }
     }
 
