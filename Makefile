@@ -17,7 +17,7 @@ endif
 .PHONY: help deps toolchain packages test fmt fmt-check lint unit doc-test bench run
 
 help:
-	@echo "make run    - build and start Help On Demand (server with demo data, the desktop app)"
+	@echo "make run    - build and start the server with demo agents and simulated consumers"
 	@echo "make test   - install what is needed, then run every check and test"
 	@echo "make bench  - run the benchmarks recorded in docs/benchmarks.md"
 	@echo "make fmt    - format the code"
@@ -52,9 +52,10 @@ doc-test:
 bench: deps
 	cargo bench -p hod-domain --bench availability
 
+# `make run ACCEPT_WINDOW=2m RATE=6/min LISTEN=127.0.0.1:9000` to change the demo.
+ACCEPT_WINDOW ?= 15m
+RATE ?= 2/min
+LISTEN ?= 127.0.0.1:8080
+
 run: deps
-	@echo "Help On Demand: so far the domain core (crates/hod-domain) is built; the server"
-	@echo "(crates/hod-server) and the desktop app (src-tauri/, ui/) are being added."
-	@echo "Until they land, 'make run' builds the workspace and runs the availability demo:"
-	cargo build --workspace --locked
-	cargo run -p hod-domain --example availability_today --locked
+	ACCEPT_WINDOW=$(ACCEPT_WINDOW) RATE=$(RATE) LISTEN=$(LISTEN) scripts/run-demo.sh

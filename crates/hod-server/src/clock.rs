@@ -7,12 +7,19 @@
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use std::fmt::Debug;
 use std::sync::Mutex;
+use tokio::sync::watch;
 
 /// A source of the current instant.
 pub trait Clock: Debug + Send + Sync + 'static {
     /// The current instant, truncated to whole milliseconds so that every backend stores and
     /// returns exactly the same value.
     fn now(&self) -> DateTime<Utc>;
+
+    /// For clocks that jump (tests): a receiver that changes whenever the clock is moved,
+    /// so timer loops wake at once instead of sleeping in real time.
+    fn moves(&self) -> Option<watch::Receiver<DateTime<Utc>>> {
+        None
+    }
 }
 
 /// The system clock.
@@ -29,12 +36,15 @@ impl Clock for SystemClock {
 #[derive(Debug)]
 pub struct ManualClock {
     now: Mutex<DateTime<Utc>>,
+    moved: watch::Sender<DateTime<Utc>>,
 }
 
 impl ManualClock {
     pub fn new(start: DateTime<Utc>) -> Self {
+        let start = truncate_to_millis(start);
         Self {
-            now: Mutex::new(truncate_to_millis(start)),
+            now: Mutex::new(start),
+            moved: watch::Sender::new(start),
         }
     }
 
@@ -45,13 +55,16 @@ impl ManualClock {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         *now = truncate_to_millis(*now + by);
+        self.moved.send_replace(*now);
     }
 
     pub fn set(&self, to: DateTime<Utc>) {
+        let to = truncate_to_millis(to);
         *self
             .now
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = truncate_to_millis(to);
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = to;
+        self.moved.send_replace(to);
     }
 }
 
@@ -61,6 +74,10 @@ impl Clock for ManualClock {
             .now
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn moves(&self) -> Option<watch::Receiver<DateTime<Utc>>> {
+        Some(self.moved.subscribe())
     }
 }
 

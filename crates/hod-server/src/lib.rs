@@ -1,8 +1,8 @@
 //! Help On Demand server: the service agents' desktop apps sync with.
 //!
-//! This crate is the foundation of issue 3: accounts and sessions, storage behind one trait
-//! with two backends (embedded SQLite, PostgreSQL), the HTTP skeleton and the operator CLI.
-//! The dispatcher, referrals, availability and the change feed build on top of it:
+//! Issue 3: accounts and sessions, storage behind one trait with two backends (embedded
+//! SQLite, PostgreSQL), the HTTP and WebSocket API, the dispatcher with its durable timers,
+//! and the operator CLI. To extend it:
 //! - storage grows by adding a trait next to the ones in [`store`] (one per area, each
 //!   method one transaction) and a migration per backend;
 //! - the HTTP API grows by adding a route module under [`http`] and merging it in
@@ -11,21 +11,29 @@
 //! Modules:
 //! - [`settings`]: layered configuration (defaults → TOML file → `HOD_` environment → flags);
 //! - [`store`]: the storage contract and its SQLite and PostgreSQL implementations;
+//! - [`dispatch`]: routing referrals to agents and the durable timers (offer deadlines,
+//!   maximum waits, retries);
 //! - [`accounts`]: provisioning, passwords, login, sessions and login throttling;
 //! - [`http`]: `app()`, `launch()`, the error body and the routes;
-//! - [`cli`]: the `hod-server` command line.
+//! - [`cli`]: the `hod-server` command line;
+//! - [`metrics`]: the Prometheus metrics served at `/metrics`;
+//! - [`demo`] and [`simulate`]: demo agents (`seed-demo`) and simulated consumers
+//!   (`simulate`) for a live system a person can watch.
 
 pub mod accounts;
 pub mod changes;
 pub mod cli;
 pub mod clock;
+pub mod demo;
+pub mod dispatch;
 pub mod http;
 pub mod import;
 pub mod metrics;
 pub mod settings;
+pub mod simulate;
 pub mod store;
 pub mod telemetry;
 pub mod validation;
 
-pub use http::{app, launch, launch_with, AppState, Services};
+pub use http::{app, launch, launch_with, serve, AppState, Services};
 pub use settings::Settings;

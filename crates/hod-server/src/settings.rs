@@ -7,6 +7,7 @@
 
 use crate::accounts::throttle::ThrottlePolicy;
 use crate::store::DatabaseUrl;
+use hod_domain::availability::AgentTimeZone;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -31,6 +32,19 @@ pub struct Settings {
     pub admin_api_keys: Vec<ApiKey>,
     /// Keys for the intake API (consumer referrals).
     pub intake_api_keys: Vec<ApiKey>,
+    /// AV-9: consecutive missed offers that suspend an agent (our default: 3).
+    pub consecutive_misses_before_suspension: u32,
+    /// A referral no agent took within this long after intake closes as unassigned.
+    pub referral_max_wait: Duration,
+    /// The zone of the program's default hours (AV-1) for agents who never saved a schedule.
+    pub default_time_zone: AgentTimeZone,
+    /// How often the `/v1/events` WebSocket sends a heartbeat (and a ping).
+    pub heartbeat_interval: Duration,
+    /// A WebSocket that has not answered a ping for this long is closed.
+    pub heartbeat_timeout: Duration,
+    /// How often a waiting referral is tried again when no availability change is known
+    /// sooner.
+    pub dispatch_retry_interval: Duration,
 }
 
 impl Settings {
@@ -45,6 +59,12 @@ impl Settings {
             login_throttle: ThrottlePolicy::default(),
             admin_api_keys: Vec::new(),
             intake_api_keys: Vec::new(),
+            consecutive_misses_before_suspension: 3,
+            referral_max_wait: Duration::from_secs(24 * 60 * 60),
+            default_time_zone: AgentTimeZone::new(chrono_tz::America::New_York),
+            heartbeat_interval: Duration::from_secs(10),
+            heartbeat_timeout: Duration::from_secs(30),
+            dispatch_retry_interval: Duration::from_secs(60),
         }
     }
 
@@ -71,7 +91,28 @@ impl Settings {
             login_failure_window,
             admin_api_keys,
             intake_api_keys,
+            consecutive_misses_before_suspension,
+            referral_max_wait,
+            default_time_zone,
+            heartbeat_interval,
+            heartbeat_timeout,
+            dispatch_retry_interval,
         } = layer;
+        set(&mut self.heartbeat_timeout, heartbeat_timeout.map(|d| d.0));
+        set(
+            &mut self.consecutive_misses_before_suspension,
+            consecutive_misses_before_suspension,
+        );
+        set(&mut self.referral_max_wait, referral_max_wait.map(|d| d.0));
+        set(&mut self.default_time_zone, default_time_zone);
+        set(
+            &mut self.heartbeat_interval,
+            heartbeat_interval.map(|d| d.0),
+        );
+        set(
+            &mut self.dispatch_retry_interval,
+            dispatch_retry_interval.map(|d| d.0),
+        );
         set(&mut self.listen, listen);
         set(&mut self.database, database);
         set(&mut self.accept_window, accept_window.map(|d| d.0));
@@ -97,6 +138,10 @@ impl Settings {
             ("accept_window", self.accept_window),
             ("session_ttl", self.session_ttl),
             ("login_failure_window", self.login_throttle.window),
+            ("referral_max_wait", self.referral_max_wait),
+            ("heartbeat_interval", self.heartbeat_interval),
+            ("heartbeat_timeout", self.heartbeat_timeout),
+            ("dispatch_retry_interval", self.dispatch_retry_interval),
         ];
         for (name, value) in positive {
             if value.is_zero() {
@@ -104,6 +149,11 @@ impl Settings {
                     "{name} must be longer than 0"
                 )));
             }
+        }
+        if self.consecutive_misses_before_suspension == 0 {
+            return Err(SettingsError::Invalid(
+                "consecutive_misses_before_suspension must be at least 1 (AV-9)".into(),
+            ));
         }
         if self.login_throttle.per_account == 0 || self.login_throttle.per_address == 0 {
             return Err(SettingsError::Invalid(
@@ -141,6 +191,12 @@ pub struct SettingsLayer {
     pub login_failure_window: Option<HumanDuration>,
     pub admin_api_keys: Option<Vec<ApiKey>>,
     pub intake_api_keys: Option<Vec<ApiKey>>,
+    pub consecutive_misses_before_suspension: Option<u32>,
+    pub referral_max_wait: Option<HumanDuration>,
+    pub default_time_zone: Option<AgentTimeZone>,
+    pub heartbeat_interval: Option<HumanDuration>,
+    pub heartbeat_timeout: Option<HumanDuration>,
+    pub dispatch_retry_interval: Option<HumanDuration>,
 }
 
 impl SettingsLayer {
@@ -308,6 +364,26 @@ mod tests {
             ..SettingsLayer::default()
         };
         assert!(Settings::load(None, zero).is_err());
+    }
+
+    #[test]
+    fn routing_settings_load_from_the_file() {
+        let layer = SettingsLayer::from_toml(
+            "consecutive_misses_before_suspension = 5\nreferral_max_wait = \"2h\"\n\
+             default_time_zone = \"America/Chicago\"\nheartbeat_interval = \"5s\"\n\
+             heartbeat_timeout = \"20s\"\ndispatch_retry_interval = \"30s\"\n",
+        )
+        .expect("valid");
+        let mut settings = Settings::defaults();
+        assert_eq!(settings.default_time_zone.name(), "America/New_York");
+        settings.apply(layer);
+        assert_eq!(settings.consecutive_misses_before_suspension, 5);
+        assert_eq!(settings.referral_max_wait, Duration::from_secs(7200));
+        assert_eq!(settings.default_time_zone.name(), "America/Chicago");
+        assert_eq!(settings.heartbeat_interval, Duration::from_secs(5));
+        assert_eq!(settings.heartbeat_timeout, Duration::from_secs(20));
+        assert_eq!(settings.dispatch_retry_interval, Duration::from_secs(30));
+        assert!(SettingsLayer::from_toml("default_time_zone = \"Mars/Base\"").is_err());
     }
 
     #[test]

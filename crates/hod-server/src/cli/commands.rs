@@ -12,6 +12,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The simulator talks to a server over HTTP: it opens no database.
+    if let Command::Simulate(args) = cli.command {
+        return simulate(args).await;
+    }
     let settings = cli.settings()?;
     let store = store::open(&settings.database)
         .await
@@ -74,6 +78,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Agents(AgentsCommand::SetPassword { username }) => {
             set_password(&store, &username).await?;
         }
+        Command::SeedDemo => {
+            let report = crate::demo::seed(&store, now).await?;
+            print!("{}", crate::demo::render_report(&report));
+        }
+        Command::Simulate(_) => unreachable!("handled before the database is opened"),
+    }
+    Ok(())
+}
+
+async fn simulate(args: super::SimulateArgs) -> anyhow::Result<()> {
+    let seed = match args.seed {
+        Some(seed) => seed,
+        None => {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow!("no random seed: {e}"))?;
+            u64::from_le_bytes(bytes)
+        }
+    };
+    let options = crate::simulate::SimulateOptions {
+        server: args.server,
+        intake_key: args.intake_key,
+        rate: args.rate,
+        count: args.count,
+        seed,
+        today: SystemClock.now().date_naive(),
+    };
+    let mut out = std::io::stdout();
+    let summary = crate::simulate::run(options, &mut out, shutdown_signal()).await?;
+    if summary.submitted == 0 && summary.failed > 0 {
+        bail!("no referral was accepted by the server");
     }
     Ok(())
 }

@@ -49,6 +49,45 @@ pub enum Command {
     /// Import agents' state licenses.
     #[command(subcommand)]
     Licenses(LicensesCommand),
+    /// Create (or restore) a few fictional demo agents with licenses in HealthCare.gov
+    /// states, and print their logins. Safe to run again.
+    SeedDemo,
+    /// Post realistic, fictional consumer referrals to a running server's intake API.
+    /// Prints one line per referral (id, state, language; no personal data).
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Referrals per minute, hour or second: 2/min, 30/h, 1/s
+    #[arg(long, default_value = "2/min", value_name = "N/min")]
+    pub rate: crate::simulate::Rate,
+
+    /// Base URL of the server
+    #[arg(
+        long,
+        env = "HOD_SIMULATE_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
+    pub server: url::Url,
+
+    /// An intake API key the server accepts (one of its --intake-api-key)
+    #[arg(
+        long,
+        env = "HOD_SIMULATE_INTAKE_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub intake_key: String,
+
+    /// Stop after this many referrals [default: run until Ctrl-C]
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Seed for the fictional consumers, to repeat a run [default: random]
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -43,6 +43,15 @@ pub enum AppError {
         field: Option<String>,
         message: String,
     },
+    /// A command the program's rules refuse in the current state (409 unless said), with a
+    /// stable code such as `accept_window_closed` and the rule behind it.
+    #[error("{code}: {message}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        rule: Option<Rule>,
+    },
     /// 429, with `Retry-After`.
     #[error("too many requests")]
     TooManyRequests { retry_after: Duration },
@@ -127,6 +136,18 @@ impl IntoResponse for AppError {
                 ErrorBody {
                     field,
                     ..ErrorBody::new("conflict", message)
+                },
+            ),
+            AppError::Refused {
+                status,
+                code,
+                message,
+                rule,
+            } => (
+                status,
+                ErrorBody {
+                    rule,
+                    ..ErrorBody::new(code, message)
                 },
             ),
             AppError::TooManyRequests { retry_after } => {

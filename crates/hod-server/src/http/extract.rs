@@ -113,3 +113,13 @@ impl FromRequestParts<AppState> for IntakeKey {
         }
     }
 }
+
+/// A referral id from the path; anything that is not one is a referral that does not exist.
+pub fn referral_id(text: &str) -> Result<i64, AppError> {
+    text.parse().map_err(|_| AppError::NotFound("referral"))
+}
+
+/// A query string that does not read gets the common error body.
+pub fn bad_query(rejection: axum::extract::rejection::QueryRejection) -> AppError {
+    AppError::BadRequest(rejection.body_text())
+}

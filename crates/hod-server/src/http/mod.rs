@@ -5,16 +5,26 @@
 
 mod admin;
 mod auth;
+mod availability;
+mod changes;
 pub mod error;
+mod events;
 pub mod extract;
 mod health;
+mod idempotency;
+mod intake;
+mod metrics;
+mod openapi;
 mod profile;
+mod referrals;
 
 pub use error::AppError;
+pub use openapi::OPENAPI_JSON;
 pub use profile::ProfileView;
 
 use crate::changes::ChangeNotifier;
 use crate::clock::{Clock, SystemClock};
+use crate::dispatch::Dispatcher;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::store::{self, DynStore};
@@ -35,16 +45,29 @@ pub struct AppState {
     /// Wakes the agents' WebSockets after a commit that appended changes.
     pub notifier: ChangeNotifier,
     pub metrics: Arc<Metrics>,
+    /// Routes referrals and drives the timers.
+    pub dispatcher: Dispatcher,
 }
 
 impl AppState {
     pub fn new(services: Services, settings: Settings) -> Self {
+        let settings = Arc::new(settings);
+        let notifier = ChangeNotifier::new();
+        let metrics = Arc::new(Metrics::new());
+        let dispatcher = Dispatcher::new(
+            services.store.clone(),
+            services.clock.clone(),
+            settings.clone(),
+            notifier.clone(),
+            metrics.clone(),
+        );
         Self {
             store: services.store,
             clock: services.clock,
-            settings: Arc::new(settings),
-            notifier: ChangeNotifier::new(),
-            metrics: Arc::new(Metrics::new()),
+            settings,
+            notifier,
+            metrics,
+            dispatcher,
         }
     }
 
@@ -62,13 +85,26 @@ pub struct Services {
 
 /// The whole API.
 pub fn app(state: AppState) -> Router {
+    let metrics = state.metrics.clone();
     Router::new()
         .merge(health::routes())
         .merge(auth::routes())
         .merge(profile::routes())
+        .merge(intake::routes())
+        .merge(referrals::routes())
+        .merge(availability::routes())
+        .merge(changes::routes())
+        .merge(events::routes())
         .merge(admin::routes())
+        .merge(metrics::routes())
+        .merge(openapi::routes())
         .fallback(|| async { AppError::NotFound("route") })
         .with_state(state)
+        // Counts requests by route template: layered on the router, so routing has matched.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::count_requests,
+        ))
         // Spans name the method and path only: no query strings, headers or bodies.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
@@ -107,13 +143,30 @@ pub async fn launch_with(
         intake_api_keys = settings.intake_api_keys.len(),
         "serving"
     );
-    let router = app(AppState::new(services, settings));
-    axum::serve(
+    serve(AppState::new(services, settings), listener, shutdown).await
+}
+
+/// Serves `state` (and runs its dispatcher's timer loop) until `shutdown` completes. Tests
+/// call this to keep a handle on the state (and so on the dispatcher).
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_timers, timers_stopped) = tokio::sync::oneshot::channel::<()>();
+    let timers = tokio::spawn(state.dispatcher.clone().run(async move {
+        let _ = timers_stopped.await;
+    }));
+    let router = app(state);
+    let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await?;
+    .await;
+    let _ = stop_timers.send(());
+    timers.await?;
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

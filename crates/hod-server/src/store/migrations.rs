@@ -47,10 +47,16 @@ macro_rules! migrations {
 }
 
 /// SQLite migrations, in order.
-pub const SQLITE: &[Migration] = migrations!("sqlite": 1 => "0001_accounts.sql");
+pub const SQLITE: &[Migration] = migrations!("sqlite":
+    1 => "0001_accounts.sql",
+    2 => "0002_referrals.sql",
+);
 
 /// PostgreSQL migrations, in order.
-pub const POSTGRES: &[Migration] = migrations!("postgres": 1 => "0001_accounts.sql");
+pub const POSTGRES: &[Migration] = migrations!("postgres":
+    1 => "0001_accounts.sql",
+    2 => "0002_referrals.sql",
+);
 
 /// What to do given the migrations already applied (version, name, checksum): the pending
 /// ones in order, or an error when history and the embedded list disagree.

@@ -14,14 +14,23 @@
 mod database_url;
 pub mod migrations;
 pub mod postgres;
+pub mod records;
 pub mod sqlite;
 mod types;
 
 pub use database_url::{DatabaseUrl, SqliteLocation};
+pub use records::{
+    agent_view, Answer, Answered, ExpiredOffer, NewReferral, OfferRecord, ReferralError,
+    ReferralFilter, ReferralRecord, RoutingAgent, Updated, WaitingReferral,
+};
 pub use types::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hod_domain::availability::AvailabilitySettings;
+use hod_domain::eligibility::StatePreferences;
+use hod_domain::referral::{ContactAttempt, ProgramPolicy, StatusChange};
+use hod_domain::wire::v1::{Change, ChangeEvent, Referral, ReferralId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -140,6 +149,173 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> StoreResult<StoredResponse>;
 }
 
+/// Referrals as intake and the agents see them, and the agents' commands on them. Every
+/// command appends the agent's change rows in its own transaction.
+#[async_trait]
+pub trait ReferralStore: Send + Sync {
+    /// Stores a new referral, waiting for an agent. With an intake key already used, returns
+    /// the referral stored the first time and `false`.
+    async fn create_referral(
+        &self,
+        referral: &NewReferral,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(ReferralRecord, bool)>;
+
+    async fn referral(&self, id: ReferralId) -> StoreResult<Option<ReferralRecord>>;
+
+    /// The referral as `agent` sees it, if it was ever offered to them (MR-4 applied).
+    async fn agent_referral(&self, agent: AgentId, id: ReferralId)
+        -> StoreResult<Option<Referral>>;
+
+    /// The agent's referrals, newest offer first, with each row's paging key (the offer id):
+    /// only offers older than `before` when given.
+    async fn agent_referrals(
+        &self,
+        agent: AgentId,
+        filter: ReferralFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, Referral)>>;
+
+    /// Accepts or rejects the agent's pending offer of the referral at `now`; the deadline
+    /// instant belongs to the expiry (MR-1, MR-2).
+    async fn answer_offer(
+        &self,
+        agent: AgentId,
+        id: ReferralId,
+        answer: &Answer,
+        now: DateTime<Utc>,
+    ) -> Result<Answered, ReferralError>;
+
+    /// The agent's "set status" on a referral they accepted (RS-7).
+    async fn set_referral_status(
+        &self,
+        agent: AgentId,
+        id: ReferralId,
+        change: &StatusChange,
+        now: DateTime<Utc>,
+    ) -> Result<Updated, ReferralError>;
+
+    /// Logs an attempt to reach the consumer of a referral the agent accepted (CE-4).
+    async fn log_contact_attempt(
+        &self,
+        agent: AgentId,
+        id: ReferralId,
+        attempt: &ContactAttempt,
+        now: DateTime<Utc>,
+        policy: &ProgramPolicy,
+    ) -> Result<Updated, ReferralError>;
+
+    /// The deadlines of the agent's missed offers after `since` (MR-3).
+    async fn missed_offer_deadlines(
+        &self,
+        agent: AgentId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<DateTime<Utc>>>;
+}
+
+/// What the dispatcher and its timers read and write. Every timer is a row with a due time:
+/// a pending offer's deadline, a waiting referral's maximum wait and its retry time.
+#[async_trait]
+pub trait DispatchStore: Send + Sync {
+    /// Waiting referrals, oldest first.
+    async fn waiting_referrals(&self, limit: u32) -> StoreResult<Vec<WaitingReferral>>;
+
+    /// Every agent with what routing needs to know about them.
+    async fn routing_agents(&self) -> StoreResult<Vec<RoutingAgent>>;
+
+    /// Offers a waiting referral to an agent, if it is still waiting, the agent holds no
+    /// pending offer, was never offered it and is not suspended; appends `OfferMade` to the
+    /// agent's feed. `None` when someone else got there first.
+    async fn make_offer(
+        &self,
+        referral: ReferralId,
+        agent: AgentId,
+        offered_at: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>>;
+
+    /// Records up to `limit` pending offers whose deadline is at or before `now` as missed
+    /// (MR-2), puts their referrals back to waiting, and suspends an agent whose run of
+    /// misses reaches `misses_before_suspension` (AV-9). Rows another instance is working
+    /// on are skipped.
+    async fn expire_due_offers(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        misses_before_suspension: u32,
+    ) -> StoreResult<Vec<ExpiredOffer>>;
+
+    /// Closes as unassigned the waiting referrals whose maximum wait ended at or before
+    /// `now`.
+    async fn close_overdue_referrals(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<ReferralId>>;
+
+    /// When to try routing a waiting referral again.
+    async fn schedule_retry(&self, referral: ReferralId, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The earliest due time of any timer row.
+    async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>>;
+
+    async fn waiting_count(&self) -> StoreResult<u64>;
+}
+
+/// What an agent saves on the Availability and Profile screens, and the change feed.
+#[async_trait]
+pub trait AgentStateStore: Send + Sync {
+    /// `None` until the agent saves (program defaults in the server's default zone).
+    async fn availability(&self, agent: AgentId) -> StoreResult<Option<AvailabilitySettings>>;
+
+    /// Saves the settings and appends `event`; returns its sequence number.
+    async fn save_availability(
+        &self,
+        agent: AgentId,
+        settings: &AvailabilitySettings,
+        event: &ChangeEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+
+    async fn state_preferences(&self, agent: AgentId) -> StoreResult<StatePreferences>;
+
+    /// Applies a profile update and appends `event`; returns its sequence number.
+    async fn update_profile(
+        &self,
+        agent: AgentId,
+        update: &ProfileChangeSet,
+        event: &ChangeEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+
+    /// Appends one change on its own (for changes whose cause was committed already, such as
+    /// a suspension by the timer); returns its sequence number.
+    async fn append_event(
+        &self,
+        agent: AgentId,
+        event: &ChangeEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+
+    /// The agent's changes after `after`, in sequence order.
+    async fn changes_after(
+        &self,
+        agent: AgentId,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Change>>;
+}
+
+/// A validated profile update; absent fields stay.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChangeSet {
+    /// CP-1 option in wire form.
+    pub contact_method: Option<String>,
+    pub languages: Option<Vec<hod_domain::language::Language>>,
+    pub preferences: Option<StatePreferences>,
+}
+
 /// Everything the server stores.
 #[async_trait]
 pub trait Store:
@@ -148,6 +324,9 @@ pub trait Store:
     + SessionStore
     + LoginThrottleStore
     + IdempotencyStore
+    + ReferralStore
+    + DispatchStore
+    + AgentStateStore
     + std::fmt::Debug
     + Send
     + Sync

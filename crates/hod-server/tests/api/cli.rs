@@ -24,7 +24,7 @@ npn,state,line_of_authority,status,effective,expires
 ";
 
 /// A command with a clean environment: no HOD_ variable from the developer's shell leaks in.
-fn hod_command() -> Command {
+pub(crate) fn hod_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hod-server"));
     command
         .env_clear()
@@ -34,7 +34,7 @@ fn hod_command() -> Command {
     command
 }
 
-fn hod(database: &str, args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn hod(database: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = hod_command()
         .arg("--database")
         .arg(database)
@@ -57,16 +57,16 @@ fn hod(database: &str, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[track_caller]
-fn assert_ok(output: &Output) -> String {
+pub(crate) fn assert_ok(output: &Output) -> String {
     assert!(output.status.success(), "failed: {}", stderr(output));
     stdout(output)
 }
@@ -86,7 +86,7 @@ async fn migrate_import_and_set_password_make_a_working_login(backend: Backend) 
 
     assert_eq!(
         assert_ok(&hod(&url, &["migrate"], None)),
-        "applied 0001_accounts\n"
+        "applied 0001_accounts\napplied 0002_referrals\n"
     );
     assert_eq!(
         assert_ok(&hod(&url, &["migrate"], None)),

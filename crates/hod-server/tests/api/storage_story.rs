@@ -18,6 +18,7 @@ crate::on_both_backends!(
     a_new_password_ends_every_session,
     login_failures_count_in_fixed_windows,
     idempotency_keys_keep_the_first_response,
+    referrals_offers_and_the_change_feed,
 );
 
 fn agent(npn: &str, username: &str) -> NewAgent {
@@ -516,5 +517,175 @@ async fn idempotency_keys_keep_the_first_response(backend: Backend) {
             .await
             .unwrap(),
         second
+    );
+}
+
+fn new_referral(
+    key: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> hod_server::store::NewReferral {
+    hod_server::store::NewReferral {
+        consumer_name: "Rosa Delgado".into(),
+        phone: "5125550199".into(),
+        email: None,
+        notes: None,
+        state: hod_domain::eligibility::StateCode::TX,
+        city: "Austin".into(),
+        zip: "78701".into(),
+        language: Language::english(),
+        plan_year: 2026,
+        received_at: at,
+        max_wait_until: at + Duration::hours(1),
+        intake_key: key.map(str::to_owned),
+    }
+}
+
+async fn referrals_offers_and_the_change_feed(backend: Backend) {
+    use hod_domain::referral::OfferOutcome;
+    use hod_domain::wire::v1::{ChangeEvent, ReferralState};
+    use hod_server::store::{Answer, ReferralError};
+    let (_db, store) = fresh(backend).await;
+    let now = start_of_test();
+    let a = store
+        .create_agent(&agent("1000001", "alice"), now)
+        .await
+        .unwrap();
+    let b = store
+        .create_agent(&agent("1000002", "bruno"), now)
+        .await
+        .unwrap();
+
+    // Intake is idempotent on its key.
+    let (first, created) = store
+        .create_referral(&new_referral(Some("k1"), now), now)
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(first.lifecycle, ReferralState::Waiting);
+    let (again, created) = store
+        .create_referral(&new_referral(Some("k1"), now), now)
+        .await
+        .unwrap();
+    assert_eq!((again.id, created), (first.id, false));
+    let (other, _) = store
+        .create_referral(&new_referral(None, now), now)
+        .await
+        .unwrap();
+    assert_eq!(store.waiting_referrals(10).await.unwrap().len(), 2);
+    assert_eq!(
+        store.next_due().await.unwrap(),
+        Some(now),
+        "retry due at intake"
+    );
+
+    // One pending offer per agent, never the same referral twice.
+    let deadline = now + Duration::minutes(15);
+    assert_eq!(
+        store
+            .make_offer(first.id, a.id, now, deadline)
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store
+            .make_offer(other.id, a.id, now, deadline)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .make_offer(first.id, b.id, now, deadline)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.waiting_count().await.unwrap(), 1);
+    let feed = store.changes_after(a.id, 0, 10).await.unwrap();
+    assert_eq!(feed.len(), 1);
+    match &feed[0].event {
+        ChangeEvent::OfferMade { referral } => assert!(referral.contact.is_none()),
+        other => panic!("{other:?}"),
+    }
+
+    // The deadline belongs to the expiry.
+    let late = store
+        .answer_offer(a.id, first.id, &Answer::Accept, deadline)
+        .await;
+    assert!(
+        matches!(late, Err(ReferralError::WindowClosed { .. })),
+        "{late:?}"
+    );
+    assert!(store
+        .expire_due_offers(deadline - Duration::milliseconds(1), 10, 3)
+        .await
+        .unwrap()
+        .is_empty());
+    let expired = store.expire_due_offers(deadline, 10, 1).await.unwrap();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(
+        (expired[0].agent, expired[0].seq, expired[0].suspended),
+        (a.id, 2, true)
+    );
+    assert!(
+        store
+            .expire_due_offers(deadline, 10, 1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "once"
+    );
+    assert!(
+        store
+            .agent(a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspension
+            .is_some(),
+        "AV-9"
+    );
+    assert_eq!(
+        store.missed_offer_deadlines(a.id, now).await.unwrap(),
+        vec![deadline]
+    );
+
+    // B accepts in time and sees the contact; A's row stays without it.
+    store
+        .make_offer(first.id, b.id, deadline, deadline + Duration::minutes(15))
+        .await
+        .unwrap();
+    let answered = store
+        .answer_offer(
+            b.id,
+            first.id,
+            &Answer::Accept,
+            deadline + Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answered.outcome, OfferOutcome::Accepted);
+    assert_eq!(answered.referral.contact.unwrap().name, "Rosa Delgado");
+    let missed = store.agent_referral(a.id, first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (missed.outcome, missed.contact),
+        (Some(OfferOutcome::Missed), None)
+    );
+    let b_feed = store.changes_after(b.id, 0, 10).await.unwrap();
+    assert_eq!(
+        b_feed.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+
+    // The maximum wait closes what nobody took.
+    let closed = store
+        .close_overdue_referrals(now + Duration::hours(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(closed, vec![other.id]);
+    assert_eq!(
+        store.referral(other.id).await.unwrap().unwrap().lifecycle,
+        ReferralState::Unassigned
     );
 }

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use hod_server::clock::ManualClock;
+use hod_server::dispatch::PassReport;
 use hod_server::settings::ApiKey;
 use hod_server::store::{self, DatabaseUrl, DynStore};
-use hod_server::{launch_with, Services, Settings};
+use hod_server::{serve, AppState, Services, Settings};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -125,9 +126,11 @@ pub struct TestServer {
     pub http: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub store: DynStore,
+    /// The server's state: its dispatcher is how tests run a timer pass without sleeping.
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
-    _db: TestDb,
+    db: Option<TestDb>,
 }
 
 impl TestServer {
@@ -141,15 +144,45 @@ impl TestServer {
 
     /// Serves an existing database (e.g. one the CLI filled).
     pub async fn start_on(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let clock = Arc::new(ManualClock::new(start_of_test()));
+        Self::start_on_with_clock(db, tweak, clock).await
+    }
+
+    /// Serves an existing database with the given clock (a restart keeps the time).
+    pub async fn start_on_with_clock(
+        db: TestDb,
+        tweak: impl FnOnce(&mut Settings),
+        clock: Arc<ManualClock>,
+    ) -> Self {
+        let url = db.database_url();
+        Self::start_at(url, Some(db), tweak, clock).await
+    }
+
+    /// A second server instance on this one's database, sharing its clock (scale-out).
+    pub async fn another_instance(&self) -> Self {
+        self.another_instance_with(|_| {}).await
+    }
+
+    pub async fn another_instance_with(&self, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let url = self.db.as_ref().unwrap().database_url();
+        Self::start_at(url, None, tweak, self.clock.clone()).await
+    }
+
+    async fn start_at(
+        url: DatabaseUrl,
+        db: Option<TestDb>,
+        tweak: impl FnOnce(&mut Settings),
+        clock: Arc<ManualClock>,
+    ) -> Self {
         hod_server::telemetry::init_for_tests();
-        let store = db.store().await;
+        let store = store::open(&url).await.unwrap();
+        store.migrate().await.unwrap();
         let mut settings = Settings::defaults();
-        settings.database = db.database_url();
+        settings.database = url;
         settings.admin_api_keys = vec![ApiKey::new(ADMIN_KEY).unwrap()];
         settings.intake_api_keys = vec![ApiKey::new(INTAKE_KEY).unwrap()];
         tweak(&mut settings);
 
-        let clock = Arc::new(ManualClock::new(start_of_test()));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -157,8 +190,9 @@ impl TestServer {
             store: store.clone(),
             clock: clock.clone(),
         };
+        let state = AppState::new(services, settings);
         // The listener is bound already: requests queue until the server accepts them.
-        let task = tokio::spawn(launch_with(services, settings, listener, async move {
+        let task = tokio::spawn(serve(state.clone(), listener, async move {
             let _ = stop.await;
         }));
         Self {
@@ -166,9 +200,31 @@ impl TestServer {
             http: reqwest::Client::new(),
             clock,
             store,
+            state,
             shutdown: Some(shutdown),
             task: Some(task),
-            _db: db,
+            db,
+        }
+    }
+
+    /// Runs one dispatcher pass now (expiries, maximum waits, routing) and waits for it.
+    pub async fn tick(&self) -> PassReport {
+        self.state.dispatcher.run_once().await.unwrap()
+    }
+
+    /// Stops gracefully and hands back the database, for a restart on it.
+    pub async fn stop_keeping_db(mut self) -> TestDb {
+        let db = self.db.take().unwrap();
+        self.shutdown_and_wait().await;
+        db
+    }
+
+    async fn shutdown_and_wait(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
         }
     }
 
@@ -218,12 +274,7 @@ impl TestServer {
 
     /// Stops gracefully and checks the server ended without error.
     pub async fn stop(mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap().unwrap();
-        }
+        self.shutdown_and_wait().await;
     }
 }
 

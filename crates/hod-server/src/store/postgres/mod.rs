@@ -5,6 +5,8 @@
 
 mod accounts;
 mod agents;
+mod changes;
+mod referrals;
 
 use super::migrations::{self, Applied};
 use super::{Backend, Store, StoreError, StoreResult};

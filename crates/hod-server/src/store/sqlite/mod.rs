@@ -7,6 +7,8 @@
 
 mod accounts;
 mod agents;
+mod changes;
+mod referrals;
 
 use super::migrations::{self, Applied};
 use super::{Backend, SqliteLocation, Store, StoreError, StoreResult};

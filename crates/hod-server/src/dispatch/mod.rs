@@ -1,0 +1,379 @@
+//! The dispatcher: offers each waiting referral to the next eligible, available agent, and
+//! drives the timers (offer deadlines, maximum waits, retries).
+//!
+//! The rules are `hod_domain`'s ([`choose_agent`], [`Offer`](hod_domain::referral::Offer),
+//! [`suspension_due`](hod_domain::referral::suspension_due)); this module reads the rows,
+//! asks the rules, and writes the outcome through the store, one transaction per offer.
+//!
+//! Every timer is a row with a due time — a pending offer's `deadline`, a waiting referral's
+//! `max_wait_until` and `retry_at` — so nothing is lost on restart: the loop reads what is
+//! due when it starts. A pass ([`Dispatcher::run_once`]) runs:
+//! 1. on a timer, when the earliest due row comes up (and at least every
+//!    [`IDLE_POLL`], so rows written by other instances are seen);
+//! 2. inline after intake, a reject, and any change of availability or preferences, so
+//!    the caller's response already reflects the routing it caused;
+//! 3. when a test moves its [`ManualClock`](crate::clock::ManualClock), or calls
+//!    `run_once` itself (no sleeping in tests).
+
+mod profile;
+
+pub use profile::wire_profile;
+
+use crate::changes::ChangeNotifier;
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+use crate::store::{AgentId, DynStore, License, RoutingAgent, StoreResult, WaitingReferral};
+use chrono::{DateTime, NaiveDate, Utc};
+use hod_domain::availability::{AvailabilityEngine, AvailabilitySettings};
+use hod_domain::dispatch::{choose_agent, Candidate, RoutingReferral};
+use hod_domain::eligibility::{
+    eligible_states, HealthCareGovStates, HealthLineMatcher, LicenseStatus, PlanYear, StateCode,
+};
+use hod_domain::language::Language;
+use hod_domain::referral::OfferOutcome;
+use std::collections::{BTreeSet, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Mutex, Notify};
+
+/// The longest the loop sleeps without looking at the database.
+pub const IDLE_POLL: Duration = Duration::from_secs(5);
+
+/// How soon the loop looks again after a pass that changed something.
+const SETTLE: Duration = Duration::from_millis(100);
+
+/// How many rows one step of a pass handles; the rest wait for the next pass.
+const BATCH: u32 = 200;
+
+/// The dispatcher of one server instance. Cheap to clone.
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: DynStore,
+    clock: Arc<dyn Clock>,
+    settings: Arc<Settings>,
+    notifier: ChangeNotifier,
+    metrics: Arc<Metrics>,
+    matcher: HealthLineMatcher,
+    wake: Notify,
+    /// One pass at a time per instance; instances are kept apart by row locks.
+    pass: Mutex<()>,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher").finish_non_exhaustive()
+    }
+}
+
+/// What one pass did (for logs and tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub expired: usize,
+    pub unassigned: usize,
+    pub offered: usize,
+    pub waiting: usize,
+}
+
+/// An agent prepared for routing: effective states and the availability engine.
+struct Prepared {
+    id: AgentId,
+    states: BTreeSet<StateCode>,
+    languages: Vec<Language>,
+    engine: AvailabilityEngine,
+    suspended: bool,
+    holds_pending_offer: bool,
+    last_offer_ended_at: Option<DateTime<Utc>>,
+}
+
+/// Store licenses as the domain reads them; rows that do not decode are left out (they
+/// could not make anyone eligible).
+pub fn domain_licenses(licenses: &[License]) -> Vec<hod_domain::eligibility::License> {
+    licenses
+        .iter()
+        .filter_map(|l| {
+            let state = l.state.parse::<StateCode>().ok()?;
+            let status: LicenseStatus =
+                serde_json::from_value(serde_json::Value::String(l.status.clone())).ok()?;
+            Some(hod_domain::eligibility::License {
+                state,
+                line_of_authority: l.line_of_authority.clone(),
+                status,
+                effective: l.effective,
+                expires: l.expires,
+            })
+        })
+        .collect()
+}
+
+/// The states an agent is eligible in on `date` (ST-1), empty when the plan year has no
+/// HealthCare.gov list on record.
+pub fn eligible_on(
+    licenses: &[License],
+    matcher: &HealthLineMatcher,
+    date: NaiveDate,
+) -> BTreeSet<StateCode> {
+    eligible_states(&domain_licenses(licenses), matcher, date).unwrap_or_default()
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        settings: Arc<Settings>,
+        notifier: ChangeNotifier,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                settings,
+                notifier,
+                metrics,
+                matcher: HealthLineMatcher::default(),
+                wake: Notify::new(),
+                pass: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// The availability an agent who never saved one has: the program defaults (AV-1) in
+    /// the configured default zone.
+    pub fn default_availability(&self) -> AvailabilitySettings {
+        AvailabilitySettings::new(self.inner.settings.default_time_zone)
+    }
+
+    pub fn matcher(&self) -> &HealthLineMatcher {
+        &self.inner.matcher
+    }
+
+    /// Asks the loop for a pass soon, without waiting for it.
+    pub fn kick(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Runs a pass and logs (never returns) a failure: for callers whose own work is done.
+    pub async fn run_logged(&self) -> Option<PassReport> {
+        match self.run_once().await {
+            Ok(report) => Some(report),
+            Err(e) => {
+                tracing::error!(error = %crate::http::error::error_chain(&e), "dispatch pass failed");
+                None
+            }
+        }
+    }
+
+    /// One pass: expire due offers, close overdue referrals, route what is waiting.
+    pub async fn run_once(&self) -> StoreResult<PassReport> {
+        let inner = &self.inner;
+        let _pass = inner.pass.lock().await;
+        let now = inner.clock.now();
+        let mut report = PassReport::default();
+
+        loop {
+            let expired = inner
+                .store
+                .expire_due_offers(
+                    now,
+                    BATCH,
+                    inner.settings.consecutive_misses_before_suspension,
+                )
+                .await?;
+            for e in &expired {
+                inner.notifier.notify(e.agent, e.seq);
+                let window = (e.deadline - e.offered_at).to_std().unwrap_or_default();
+                inner.metrics.offer_resolved(OfferOutcome::Missed, window);
+                tracing::info!(referral = %e.referral, agent = %e.agent, "offer missed (MR-2)");
+                if e.suspended {
+                    tracing::warn!(agent = %e.agent, "agent suspended after consecutive misses (AV-9)");
+                    self.announce_profile(e.agent, now).await?;
+                }
+            }
+            report.expired += expired.len();
+            if expired.len() < BATCH as usize {
+                break;
+            }
+        }
+
+        let closed = inner.store.close_overdue_referrals(now, BATCH).await?;
+        for id in &closed {
+            inner.metrics.referral_unassigned();
+            tracing::info!(referral = %id, "referral closed unassigned after the maximum wait");
+        }
+        report.unassigned = closed.len();
+
+        let waiting = inner.store.waiting_referrals(BATCH).await?;
+        if !waiting.is_empty() {
+            let agents = inner.store.routing_agents().await?;
+            report.offered = self.route(&waiting, agents, now).await?;
+        }
+        let depth = inner.store.waiting_count().await?;
+        inner.metrics.set_queue_depth(depth);
+        report.waiting = usize::try_from(depth).unwrap_or(usize::MAX);
+        Ok(report)
+    }
+
+    /// Appends `ProfileChanged` (e.g. after a suspension), so the agent's app shows it live.
+    async fn announce_profile(&self, agent: AgentId, now: DateTime<Utc>) -> StoreResult<()> {
+        let inner = &self.inner;
+        let Some(record) = inner.store.agent(agent).await? else {
+            return Ok(());
+        };
+        let licenses = inner.store.licenses(agent).await?;
+        let eligible = eligible_on(&licenses, &inner.matcher, now.date_naive());
+        let preferences = inner.store.state_preferences(agent).await?;
+        let event = hod_domain::wire::v1::ChangeEvent::ProfileChanged {
+            profile: wire_profile(&record, &licenses, eligible, preferences),
+        };
+        let seq = inner.store.append_event(agent, &event, now).await?;
+        inner.notifier.notify(agent, seq);
+        Ok(())
+    }
+
+    fn prepare(&self, agents: Vec<RoutingAgent>, now: DateTime<Utc>) -> Vec<Prepared> {
+        let today = now.date_naive();
+        agents
+            .into_iter()
+            .filter_map(|agent| {
+                let settings = agent
+                    .availability
+                    .unwrap_or_else(|| self.default_availability());
+                let engine = match AvailabilityEngine::new(&settings) {
+                    Ok(engine) => engine,
+                    Err(_) => {
+                        tracing::warn!(agent = %agent.id, "stored availability does not validate; agent skipped");
+                        return None;
+                    }
+                };
+                let eligible = eligible_on(&agent.licenses, &self.inner.matcher, today);
+                Some(Prepared {
+                    id: agent.id,
+                    states: agent.preferences.effective_states(&eligible),
+                    languages: agent.languages,
+                    engine,
+                    suspended: agent.suspended,
+                    holds_pending_offer: agent.holds_pending_offer,
+                    last_offer_ended_at: agent.last_offer_ended_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn route(
+        &self,
+        waiting: &[WaitingReferral],
+        agents: Vec<RoutingAgent>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let inner = &self.inner;
+        let agents = self.prepare(agents, now);
+        let mut busy: HashSet<AgentId> = agents
+            .iter()
+            .filter(|a| a.holds_pending_offer)
+            .map(|a| a.id)
+            .collect();
+        // When nobody can take a referral, try again at the first moment an agent's
+        // availability flips, or after the retry interval, whichever is sooner.
+        let retry_interval = chrono::Duration::from_std(inner.settings.dispatch_retry_interval)
+            .unwrap_or(chrono::Duration::minutes(1));
+        let retry_at = agents
+            .iter()
+            .filter(|a| !a.suspended)
+            .filter_map(|a| a.engine.next_change_after(now))
+            .filter(|at| *at > now)
+            .fold(now + retry_interval, DateTime::min);
+        let accept_window = chrono::Duration::from_std(inner.settings.accept_window)
+            .unwrap_or(chrono::Duration::minutes(15));
+        let mut offered = 0;
+        for referral in waiting {
+            let chosen = HealthCareGovStates::for_plan_year(PlanYear::new(referral.plan_year))
+                .ok()
+                .and_then(|healthcare_gov| {
+                    let routing = RoutingReferral {
+                        state: referral.state,
+                        language: &referral.language,
+                        healthcare_gov,
+                    };
+                    let candidates = agents.iter().map(|a| Candidate {
+                        id: a.id,
+                        states: &a.states,
+                        languages: &a.languages,
+                        availability: &a.engine,
+                        suspended: a.suspended,
+                        holds_pending_offer: busy.contains(&a.id),
+                        already_offered: referral.offered_to.contains(&a.id),
+                        last_offer_ended_at: a.last_offer_ended_at,
+                    });
+                    choose_agent(candidates, &routing, now)
+                });
+            match chosen {
+                Some(agent) => {
+                    busy.insert(agent);
+                    let deadline = now + accept_window;
+                    if let Some(seq) = inner
+                        .store
+                        .make_offer(referral.id, agent, now, deadline)
+                        .await?
+                    {
+                        inner.notifier.notify(agent, seq);
+                        inner.metrics.offer_made();
+                        offered += 1;
+                        tracing::info!(referral = %referral.id, agent = %agent, "offer made");
+                    }
+                }
+                None => inner.store.schedule_retry(referral.id, retry_at).await?,
+            }
+        }
+        Ok(offered)
+    }
+
+    /// The timer loop: runs a pass whenever a row comes due, a pass is asked for, or the
+    /// (manual) clock moves, until `shutdown` completes.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
+        let mut moves: Option<watch::Receiver<DateTime<Utc>>> = self.inner.clock.moves();
+        tokio::pin!(shutdown);
+        loop {
+            let report = self.run_logged().await;
+            // After a pass that changed something (or failed), look again soon: a pass on
+            // another instance may have run alongside this one and left a referral for an
+            // agent that only became free when both had committed.
+            let settle = report.is_none_or(|r| r.expired + r.offered + r.unassigned > 0);
+            let wait = match self.inner.store.next_due().await {
+                Ok(Some(due)) => {
+                    let left = (due - self.inner.clock.now()).to_std().unwrap_or_default();
+                    // A row already due that the pass left (another instance holds it, or
+                    // a batch was full): look again shortly rather than spin.
+                    left.clamp(Duration::from_millis(50), IDLE_POLL)
+                }
+                Ok(None) => IDLE_POLL,
+                Err(e) => {
+                    tracing::error!(error = %crate::http::error::error_chain(&e), "reading timers failed");
+                    IDLE_POLL
+                }
+            };
+            let moved = async {
+                match moves.as_mut() {
+                    Some(rx) => {
+                        if rx.changed().await.is_err() {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let wait = if settle { wait.min(SETTLE) } else { wait };
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(wait) => {}
+                () = self.inner.wake.notified() => {}
+                () = moved => {}
+            }
+        }
+    }
+}

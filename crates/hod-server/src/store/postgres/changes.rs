@@ -1,0 +1,197 @@
+//! The agents' saved settings and change feed on PostgreSQL.
+
+use super::PostgresStore;
+use crate::store::records::{from_json, to_json};
+use crate::store::{
+    languages_to_text, AgentId, AgentStateStore, ProfileChangeSet, StoreError, StoreResult,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use hod_domain::availability::AvailabilitySettings;
+use hod_domain::eligibility::StatePreferences;
+use hod_domain::wire::v1::{Change, ChangeEvent};
+
+/// Creates the agent's state row if it is missing.
+pub(super) async fn ensure_agent_state(
+    client: &impl GenericClient,
+    agent: AgentId,
+) -> StoreResult<()> {
+    client
+        .execute(
+            "INSERT INTO agent_state (agent_id) VALUES ($1) ON CONFLICT (agent_id) DO NOTHING",
+            &[&agent.0],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Appends one change to the agent's feed inside the caller's transaction. The `UPDATE`
+/// locks the agent's row until commit, so a second transaction appending for the same agent
+/// (on any instance) waits, and sequence order is commit order.
+pub(super) async fn append_change(
+    client: &impl GenericClient,
+    agent: AgentId,
+    at: DateTime<Utc>,
+    event: &ChangeEvent,
+) -> StoreResult<i64> {
+    ensure_agent_state(client, agent).await?;
+    let seq: i64 = client
+        .query_one(
+            "UPDATE agent_state SET change_seq = change_seq + 1 WHERE agent_id = $1
+             RETURNING change_seq",
+            &[&agent.0],
+        )
+        .await?
+        .try_get(0)?;
+    client
+        .execute(
+            "INSERT INTO changes (agent_id, seq, at, event) VALUES ($1, $2, $3, $4)",
+            &[&agent.0, &seq, &at, &to_json(event)?],
+        )
+        .await?;
+    Ok(seq)
+}
+
+async fn lock_agent(client: &impl GenericClient, agent: AgentId) -> StoreResult<()> {
+    client
+        .query_opt("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", &[&agent.0])
+        .await?
+        .map(|_| ())
+        .ok_or(StoreError::NotFound { what: "agent" })
+}
+
+#[async_trait]
+impl AgentStateStore for PostgresStore {
+    async fn availability(&self, agent: AgentId) -> StoreResult<Option<AvailabilitySettings>> {
+        let client = self.client().await?;
+        let json: Option<String> = client
+            .query_opt(
+                "SELECT availability FROM agent_state WHERE agent_id = $1",
+                &[&agent.0],
+            )
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?
+            .flatten();
+        json.as_deref().map(from_json).transpose()
+    }
+
+    async fn save_availability(
+        &self,
+        agent: AgentId,
+        settings: &AvailabilitySettings,
+        event: &ChangeEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let json = to_json(settings)?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        lock_agent(&tx, agent).await?;
+        ensure_agent_state(&tx, agent).await?;
+        tx.execute(
+            "UPDATE agent_state SET availability = $2 WHERE agent_id = $1",
+            &[&agent.0, &json],
+        )
+        .await?;
+        let seq = append_change(&tx, agent, now, event).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn state_preferences(&self, agent: AgentId) -> StoreResult<StatePreferences> {
+        let client = self.client().await?;
+        let json: Option<String> = client
+            .query_opt(
+                "SELECT state_preferences FROM agent_state WHERE agent_id = $1",
+                &[&agent.0],
+            )
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?
+            .flatten();
+        Ok(json
+            .as_deref()
+            .map(from_json)
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    async fn update_profile(
+        &self,
+        agent: AgentId,
+        update: &ProfileChangeSet,
+        event: &ChangeEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let preferences = update.preferences.as_ref().map(to_json).transpose()?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        lock_agent(&tx, agent).await?;
+        ensure_agent_state(&tx, agent).await?;
+        if let Some(method) = &update.contact_method {
+            tx.execute(
+                "UPDATE agents SET preferred_contact_method = $2, updated_at = $3 WHERE id = $1",
+                &[&agent.0, method, &now],
+            )
+            .await?;
+        }
+        if let Some(languages) = &update.languages {
+            tx.execute(
+                "UPDATE agents SET languages = $2, updated_at = $3 WHERE id = $1",
+                &[&agent.0, &languages_to_text(languages), &now],
+            )
+            .await?;
+        }
+        if let Some(preferences) = &preferences {
+            tx.execute(
+                "UPDATE agent_state SET state_preferences = $2 WHERE agent_id = $1",
+                &[&agent.0, preferences],
+            )
+            .await?;
+        }
+        let seq = append_change(&tx, agent, now, event).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn append_event(
+        &self,
+        agent: AgentId,
+        event: &ChangeEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        lock_agent(&tx, agent).await?;
+        let seq = append_change(&tx, agent, now, event).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn changes_after(
+        &self,
+        agent: AgentId,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Change>> {
+        let client = self.client().await?;
+        client
+            .query(
+                "SELECT seq, at, event FROM changes WHERE agent_id = $1 AND seq > $2
+                 ORDER BY seq LIMIT $3",
+                &[&agent.0, &after, &i64::from(limit)],
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                let event: String = row.try_get(2)?;
+                Ok(Change {
+                    seq: row.try_get(0)?,
+                    at: row.try_get(1)?,
+                    event: from_json(&event)?,
+                })
+            })
+            .collect()
+    }
+}
