@@ -51,6 +51,7 @@ doc-test:
 
 bench: deps
 	cargo bench -p hod-domain --bench availability
+	cargo bench -p hod-client --bench cache
 
 # `make run ACCEPT_WINDOW=2m RATE=6/min LISTEN=127.0.0.1:9000` to change the demo.
 ACCEPT_WINDOW ?= 15m
