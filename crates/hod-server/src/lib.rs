@@ -13,6 +13,7 @@
 //! - [`store`]: the storage contract and its SQLite and PostgreSQL implementations;
 //! - [`dispatch`]: routing referrals to agents and the durable timers (offer deadlines,
 //!   maximum waits, retries);
+//! - [`profile`]: the agent's profile as the API and the change feed carry it;
 //! - [`accounts`]: provisioning, passwords, login, sessions and login throttling;
 //! - [`http`]: `app()`, `launch()`, the error body and the routes;
 //! - [`cli`]: the `hod-server` command line;
@@ -29,6 +30,7 @@ pub mod dispatch;
 pub mod http;
 pub mod import;
 pub mod metrics;
+pub mod profile;
 pub mod settings;
 pub mod simulate;
 pub mod store;

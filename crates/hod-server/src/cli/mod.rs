@@ -8,6 +8,7 @@ mod commands;
 use crate::settings::{ApiKey, HumanDuration, Settings, SettingsLayer};
 use crate::store::DatabaseUrl;
 use clap::{Args, Parser, Subcommand};
+use hod_domain::availability::AgentTimeZone;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,9 +17,9 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "hod-server", version, about)]
 pub struct Cli {
-    /// TOML configuration file (keys: listen, database, accept_window, session_ttl,
-    /// login_failures_per_account, login_failures_per_address, login_failure_window,
-    /// admin_api_keys, intake_api_keys); flags and HOD_ variables win over it.
+    /// TOML configuration file with the settings of `serve` (listen, database,
+    /// accept_window, admin_api_keys, …: see the README); flags and HOD_ variables win over
+    /// it.
     #[arg(long, global = true, env = "HOD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -135,6 +136,46 @@ pub struct ServeArgs {
         value_name = "KEY"
     )]
     pub intake_api_keys: Vec<ApiKey>,
+
+    /// Missed offers in a row that suspend an agent until an operator reinstates them
+    /// (AV-9) [default: 3]
+    #[arg(
+        long,
+        env = "HOD_CONSECUTIVE_MISSES_BEFORE_SUSPENSION",
+        value_name = "N"
+    )]
+    pub consecutive_misses_before_suspension: Option<u32>,
+
+    /// How long a referral waits for an agent before it closes as unassigned [default: 24h]
+    #[arg(long, env = "HOD_REFERRAL_MAX_WAIT", value_name = "DURATION")]
+    pub referral_max_wait: Option<HumanDuration>,
+
+    /// IANA zone of the default hours (AV-1) for agents who never saved a schedule
+    /// [default: America/New_York]
+    #[arg(
+        long,
+        env = "HOD_DEFAULT_TIME_ZONE",
+        value_name = "ZONE",
+        value_parser = parse_time_zone
+    )]
+    pub default_time_zone: Option<AgentTimeZone>,
+
+    /// Time between heartbeats on the /v1/events WebSocket [default: 10s]
+    #[arg(long, env = "HOD_HEARTBEAT_INTERVAL", value_name = "DURATION")]
+    pub heartbeat_interval: Option<HumanDuration>,
+
+    /// A WebSocket that answers no ping for this long is closed [default: 30s]
+    #[arg(long, env = "HOD_HEARTBEAT_TIMEOUT", value_name = "DURATION")]
+    pub heartbeat_timeout: Option<HumanDuration>,
+
+    /// Time between routing retries of a waiting referral, when no change of availability
+    /// comes sooner [default: 60s]
+    #[arg(long, env = "HOD_DISPATCH_RETRY_INTERVAL", value_name = "DURATION")]
+    pub dispatch_retry_interval: Option<HumanDuration>,
+}
+
+fn parse_time_zone(text: &str) -> Result<AgentTimeZone, String> {
+    AgentTimeZone::parse("default_time_zone", text.trim()).map_err(|e| e.message)
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +231,13 @@ impl Cli {
                 (!serve.admin_api_keys.is_empty()).then(|| serve.admin_api_keys.clone());
             overrides.intake_api_keys =
                 (!serve.intake_api_keys.is_empty()).then(|| serve.intake_api_keys.clone());
+            overrides.consecutive_misses_before_suspension =
+                serve.consecutive_misses_before_suspension;
+            overrides.referral_max_wait = serve.referral_max_wait;
+            overrides.default_time_zone = serve.default_time_zone;
+            overrides.heartbeat_interval = serve.heartbeat_interval;
+            overrides.heartbeat_timeout = serve.heartbeat_timeout;
+            overrides.dispatch_retry_interval = serve.dispatch_retry_interval;
         }
         Ok(Settings::load(self.config.as_deref(), overrides)?)
     }

@@ -15,21 +15,16 @@
 //! 3. when a test moves its [`ManualClock`](crate::clock::ManualClock), or calls
 //!    `run_once` itself (no sleeping in tests).
 
-mod profile;
-
-pub use profile::wire_profile;
-
 use crate::changes::ChangeNotifier;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::profile::eligible_on;
 use crate::settings::Settings;
-use crate::store::{AgentId, DynStore, License, RoutingAgent, StoreResult, WaitingReferral};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::store::{AgentId, DynStore, MissPolicy, RoutingAgent, StoreResult, WaitingReferral};
+use chrono::{DateTime, Utc};
 use hod_domain::availability::{AvailabilityEngine, AvailabilitySettings};
 use hod_domain::dispatch::{choose_agent, Candidate, RoutingReferral};
-use hod_domain::eligibility::{
-    eligible_states, HealthCareGovStates, HealthLineMatcher, LicenseStatus, PlanYear, StateCode,
-};
+use hod_domain::eligibility::{HealthCareGovStates, HealthLineMatcher, PlanYear, StateCode};
 use hod_domain::language::Language;
 use hod_domain::referral::OfferOutcome;
 use std::collections::{BTreeSet, HashSet};
@@ -91,36 +86,6 @@ struct Prepared {
     last_offer_ended_at: Option<DateTime<Utc>>,
 }
 
-/// Store licenses as the domain reads them; rows that do not decode are left out (they
-/// could not make anyone eligible).
-pub fn domain_licenses(licenses: &[License]) -> Vec<hod_domain::eligibility::License> {
-    licenses
-        .iter()
-        .filter_map(|l| {
-            let state = l.state.parse::<StateCode>().ok()?;
-            let status: LicenseStatus =
-                serde_json::from_value(serde_json::Value::String(l.status.clone())).ok()?;
-            Some(hod_domain::eligibility::License {
-                state,
-                line_of_authority: l.line_of_authority.clone(),
-                status,
-                effective: l.effective,
-                expires: l.expires,
-            })
-        })
-        .collect()
-}
-
-/// The states an agent is eligible in on `date` (ST-1), empty when the plan year has no
-/// HealthCare.gov list on record.
-pub fn eligible_on(
-    licenses: &[License],
-    matcher: &HealthLineMatcher,
-    date: NaiveDate,
-) -> BTreeSet<StateCode> {
-    eligible_states(&domain_licenses(licenses), matcher, date).unwrap_or_default()
-}
-
 impl Dispatcher {
     pub fn new(
         store: DynStore,
@@ -175,24 +140,23 @@ impl Dispatcher {
         let _pass = inner.pass.lock().await;
         let now = inner.clock.now();
         let mut report = PassReport::default();
+        let miss_policy = MissPolicy {
+            misses_before_suspension: inner.settings.consecutive_misses_before_suspension,
+            matcher: inner.matcher.clone(),
+        };
 
         loop {
             let expired = inner
                 .store
-                .expire_due_offers(
-                    now,
-                    BATCH,
-                    inner.settings.consecutive_misses_before_suspension,
-                )
+                .expire_due_offers(now, BATCH, &miss_policy)
                 .await?;
             for e in &expired {
                 inner.notifier.notify(e.agent, e.seq);
                 let window = (e.deadline - e.offered_at).to_std().unwrap_or_default();
                 inner.metrics.offer_resolved(OfferOutcome::Missed, window);
                 tracing::info!(referral = %e.referral, agent = %e.agent, "offer missed (MR-2)");
-                if e.suspended {
+                if e.suspension_seq.is_some() {
                     tracing::warn!(agent = %e.agent, "agent suspended after consecutive misses (AV-9)");
-                    self.announce_profile(e.agent, now).await?;
                 }
             }
             report.expired += expired.len();
@@ -212,28 +176,16 @@ impl Dispatcher {
         if !waiting.is_empty() {
             let agents = inner.store.routing_agents().await?;
             report.offered = self.route(&waiting, agents, now).await?;
+            if report.offered > 0 {
+                // New deadlines: a timer loop asleep since before them (this pass ran
+                // inline, after intake or a reject) recomputes when to wake.
+                inner.wake.notify_one();
+            }
         }
         let depth = inner.store.waiting_count().await?;
         inner.metrics.set_queue_depth(depth);
         report.waiting = usize::try_from(depth).unwrap_or(usize::MAX);
         Ok(report)
-    }
-
-    /// Appends `ProfileChanged` (e.g. after a suspension), so the agent's app shows it live.
-    async fn announce_profile(&self, agent: AgentId, now: DateTime<Utc>) -> StoreResult<()> {
-        let inner = &self.inner;
-        let Some(record) = inner.store.agent(agent).await? else {
-            return Ok(());
-        };
-        let licenses = inner.store.licenses(agent).await?;
-        let eligible = eligible_on(&licenses, &inner.matcher, now.date_naive());
-        let preferences = inner.store.state_preferences(agent).await?;
-        let event = hod_domain::wire::v1::ChangeEvent::ProfileChanged {
-            profile: wire_profile(&record, &licenses, eligible, preferences),
-        };
-        let seq = inner.store.append_event(agent, &event, now).await?;
-        inner.notifier.notify(agent, seq);
-        Ok(())
     }
 
     fn prepare(&self, agents: Vec<RoutingAgent>, now: DateTime<Utc>) -> Vec<Prepared> {

@@ -1,7 +1,7 @@
 //! Operator API, behind an admin API key: `POST /v1/admin/agents` provisions an agent.
 
 use super::extract::{AdminKey, ApiJson};
-use super::profile::ProfileView;
+use super::profile::profile_of;
 use super::{AppError, AppState};
 use crate::accounts::{self, password, AgentInput};
 use crate::validation::FieldErrors;
@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
+use hod_domain::wire::v1::Profile;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -33,7 +34,7 @@ async fn provision_agent(
     State(state): State<AppState>,
     _admin: AdminKey,
     ApiJson(request): ApiJson<ProvisionRequest>,
-) -> Result<(StatusCode, Json<ProfileView>), AppError> {
+) -> Result<(StatusCode, Json<Profile>), AppError> {
     let input = AgentInput {
         npn: request.npn,
         name: request.name,
@@ -67,5 +68,6 @@ async fn provision_agent(
         accounts::set_password(state.store.as_ref(), created.id, password, now).await?;
     }
     tracing::info!(agent = %created.id, "agent provisioned");
-    Ok((StatusCode::CREATED, Json(created.into())))
+    let profile = profile_of(&state, &created).await?;
+    Ok((StatusCode::CREATED, Json(profile)))
 }

@@ -1,7 +1,7 @@
 //! `POST /v1/auth/login` and `POST /v1/auth/logout`.
 
 use super::extract::{ApiJson, BearerToken};
-use super::profile::ProfileView;
+use super::profile::profile_of;
 use super::{AppError, AppState};
 use crate::accounts;
 use axum::extract::{ConnectInfo, State};
@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use hod_domain::wire::v1::Profile;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -38,7 +39,7 @@ struct LoginResponse {
     token: String,
     token_type: &'static str,
     expires_at: DateTime<Utc>,
-    profile: ProfileView,
+    profile: Profile,
 }
 
 async fn login(
@@ -57,11 +58,12 @@ async fn login(
     )
     .await?;
     tracing::info!(agent = %outcome.agent.id, "logged in");
+    let profile = profile_of(&state, &outcome.agent).await?;
     Ok(Json(LoginResponse {
         token: outcome.token.expose().to_owned(),
         token_type: "Bearer",
         expires_at: outcome.session.expires_at,
-        profile: outcome.agent.into(),
+        profile,
     }))
 }
 

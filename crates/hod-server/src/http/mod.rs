@@ -17,10 +17,10 @@ mod metrics;
 mod openapi;
 mod profile;
 mod referrals;
+mod server_time;
 
 pub use error::AppError;
 pub use openapi::OPENAPI_JSON;
-pub use profile::ProfileView;
 
 use crate::changes::ChangeNotifier;
 use crate::clock::{Clock, SystemClock};
@@ -86,6 +86,7 @@ pub struct Services {
 /// The whole API.
 pub fn app(state: AppState) -> Router {
     let metrics = state.metrics.clone();
+    let clock = state.clock.clone();
     Router::new()
         .merge(health::routes())
         .merge(auth::routes())
@@ -100,6 +101,11 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::routes())
         .fallback(|| async { AppError::NotFound("route") })
         .with_state(state)
+        // The server's clock on every response, for the clients' skew estimates.
+        .layer(axum::middleware::from_fn_with_state(
+            clock,
+            server_time::stamp,
+        ))
         // Counts requests by route template: layered on the router, so routing has matched.
         .layer(axum::middleware::from_fn_with_state(
             metrics,

@@ -20,17 +20,17 @@ mod types;
 
 pub use database_url::{DatabaseUrl, SqliteLocation};
 pub use records::{
-    agent_view, Answer, Answered, ExpiredOffer, NewReferral, OfferRecord, ReferralError,
-    ReferralFilter, ReferralRecord, RoutingAgent, Updated, WaitingReferral,
+    agent_view, Answer, Answered, ExpiredOffer, MissPolicy, NewReferral, OfferRecord,
+    ReferralError, ReferralFilter, ReferralRecord, RoutingAgent, Updated, WaitingReferral,
 };
 pub use types::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hod_domain::availability::AvailabilitySettings;
-use hod_domain::eligibility::StatePreferences;
+use hod_domain::eligibility::{HealthLineMatcher, StatePreferences};
 use hod_domain::referral::{ContactAttempt, ProgramPolicy, StatusChange};
-use hod_domain::wire::v1::{Change, ChangeEvent, Referral, ReferralId};
+use hod_domain::wire::v1::{Change, ChangeEvent, Profile, Referral, ReferralId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -237,13 +237,14 @@ pub trait DispatchStore: Send + Sync {
 
     /// Records up to `limit` pending offers whose deadline is at or before `now` as missed
     /// (MR-2), puts their referrals back to waiting, and suspends an agent whose run of
-    /// misses reaches `misses_before_suspension` (AV-9). Rows another instance is working
-    /// on are skipped.
+    /// misses reaches `policy.misses_before_suspension` (AV-9), appending `ProfileChanged`
+    /// to that agent's feed in the same transaction. Rows another instance is working on
+    /// are skipped.
     async fn expire_due_offers(
         &self,
         now: DateTime<Utc>,
         limit: u32,
-        misses_before_suspension: u32,
+        policy: &MissPolicy,
     ) -> StoreResult<Vec<ExpiredOffer>>;
 
     /// Closes as unassigned the waiting referrals whose maximum wait ended at or before
@@ -280,23 +281,16 @@ pub trait AgentStateStore: Send + Sync {
 
     async fn state_preferences(&self, agent: AgentId) -> StoreResult<StatePreferences>;
 
-    /// Applies a profile update and appends `event`; returns its sequence number.
+    /// Applies a profile update and appends `ProfileChanged` with the profile as saved
+    /// (eligible states by `matcher` on `now`'s date), in one transaction; returns the
+    /// event's sequence number and the profile.
     async fn update_profile(
         &self,
         agent: AgentId,
         update: &ProfileChangeSet,
-        event: &ChangeEvent,
+        matcher: &HealthLineMatcher,
         now: DateTime<Utc>,
-    ) -> StoreResult<i64>;
-
-    /// Appends one change on its own (for changes whose cause was committed already, such as
-    /// a suspension by the timer); returns its sequence number.
-    async fn append_event(
-        &self,
-        agent: AgentId,
-        event: &ChangeEvent,
-        now: DateTime<Utc>,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<(i64, Profile)>;
 
     /// The agent's changes after `after`, in sequence order.
     async fn changes_after(

@@ -125,8 +125,19 @@ pub struct ExpiredOffer {
     pub deadline: DateTime<Utc>,
     /// The agent's feed now reaches this sequence number.
     pub seq: i64,
-    /// The miss completed a run that suspends the agent (AV-9).
-    pub suspended: bool,
+    /// Set when the miss completed a run that suspends the agent (AV-9): the sequence
+    /// number of the `ProfileChanged` event that announces it, committed with the miss.
+    pub suspension_seq: Option<i64>,
+}
+
+/// What the expiry of offers needs to suspend an agent (AV-9) and to describe the
+/// suspended agent's profile in the same transaction.
+#[derive(Debug, Clone)]
+pub struct MissPolicy {
+    /// Consecutive missed offers that suspend the agent.
+    pub misses_before_suspension: u32,
+    /// Decides the eligible states (ST-1) the `ProfileChanged` event carries.
+    pub matcher: hod_domain::eligibility::HealthLineMatcher,
 }
 
 /// The agent's answer to an offer.

@@ -147,10 +147,7 @@ async fn migrate_import_and_set_password_make_a_working_login(backend: Backend) 
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["profile"]["name"], "Ana Pérez");
-    assert_eq!(
-        body["profile"]["suspension"]["reason"],
-        "missed 3 referrals"
-    );
+    assert_eq!(body["profile"]["suspended"]["reason"], "missed 3 referrals");
     let agent = server
         .store
         .agent_by_npn("17439876")
@@ -174,7 +171,7 @@ async fn migrate_import_and_set_password_make_a_working_login(backend: Backend) 
     );
     let token = body["token"].as_str().unwrap();
     let profile: Value = server.profile(token).await.json().await.unwrap();
-    assert_eq!(profile["suspended"], false);
+    assert!(profile["suspended"].is_null(), "{profile}");
     server.stop().await;
 }
 
@@ -267,6 +264,186 @@ async fn serve_takes_hod_variables_prints_its_address_and_stops_gracefully() {
         !logs.contains("serve-test-admin-key-0123"),
         "a secret was logged: {logs}"
     );
+}
+
+/// Starts `hod-server serve` on a free port with `envs` and `args`; returns the child and
+/// its base URL, read from the line it prints once bound.
+fn spawn_serve(envs: &[(&str, &str)], args: &[&str]) -> (std::process::Child, String) {
+    let mut child = hod_command()
+        .envs(envs.iter().copied())
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let base = first_line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
+        .to_owned();
+    (child, base)
+}
+
+/// The routing settings reach the server from `HOD_` variables, and a flag beats its
+/// variable: with `HOD_CONSECUTIVE_MISSES_BEFORE_SUSPENSION=1`, one missed offer suspends
+/// the agent (AV-9) once the accept window `--accept-window 1s` (over
+/// `HOD_ACCEPT_WINDOW=1h`) has passed; `HOD_DEFAULT_TIME_ZONE` is the zone of an agent who
+/// never saved a schedule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_av_9_hod_variables_reach_the_running_server() {
+    use futures_util::StreamExt;
+    use hod_domain::eligibility::{HealthCareGovStates, StateCode};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let today = chrono::Utc::now().date_naive();
+    assert!(
+        HealthCareGovStates::shopped_on(today)
+            .unwrap()
+            .contains(StateCode::TX),
+        "Texas uses HealthCare.gov"
+    );
+    let db = TestDb::new(Backend::Sqlite).await;
+    let (admin_key, intake_key) = ("cli-test-admin-key-0123", "cli-test-intake-key-0123");
+    let (mut child, base) = spawn_serve(
+        &[
+            ("HOD_DATABASE", db.url()),
+            ("HOD_LISTEN", "127.0.0.1:0"),
+            ("HOD_ADMIN_API_KEYS", admin_key),
+            ("HOD_INTAKE_API_KEYS", intake_key),
+            ("HOD_ACCEPT_WINDOW", "1h"),
+            ("HOD_CONSECUTIVE_MISSES_BEFORE_SUSPENSION", "1"),
+            ("HOD_DEFAULT_TIME_ZONE", "America/Chicago"),
+        ],
+        &["--accept-window", "1s"],
+    );
+    let http = reqwest::Client::new();
+    let provisioned = http
+        .post(format!("{base}/v1/admin/agents"))
+        .header("x-api-key", admin_key)
+        .json(&crate::support::agent_body("ana", "17439876"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(provisioned.status(), 201);
+    let files = tempfile::tempdir().unwrap();
+    let licenses = write(
+        files.path(),
+        "licenses.csv",
+        "npn,state,line_of_authority,status,effective,expires\n\
+         17439876,TX,Accident & Health,Active,2024-01-15,\n",
+    );
+    assert_ok(&hod(db.url(), &["licenses", "import", &licenses], None));
+    let login: Value = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&serde_json::json!({"username": "ana", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+
+    let availability: Value = http
+        .get(format!("{base}/v1/availability"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        availability["settings"]["time_zone"], "America/Chicago",
+        "HOD_DEFAULT_TIME_ZONE: {availability}"
+    );
+    // Around the clock, so the test does not depend on the hour it runs at.
+    let weekly =
+        serde_json::to_value(hod_server::demo::DemoHours::AroundTheClock.weekly()).unwrap();
+    let saved = http
+        .put(format!("{base}/v1/availability/schedule"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"time_zone": "America/Chicago", "weekly": weekly}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+
+    let mut request = format!("{}/v1/events?after=0", base.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let intake = http
+        .post(format!("{base}/v1/intake/referrals"))
+        .header("x-api-key", intake_key)
+        .json(&serde_json::json!({
+            "consumer_name": "Mary Smith", "phone": "(512) 555-0142",
+            "email": "mary@example.org", "state": "TX", "city": "Austin", "zip": "78701",
+            "preferred_language": "en",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(intake.status(), 201);
+
+    // The feed tells the agent's app: offered, missed after the 1 s window, suspended.
+    let mut kinds = Vec::new();
+    let suspension = loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(30), socket.next())
+            .await
+            .expect("the suspension within the guard time")
+            .expect("the socket stays open")
+            .unwrap();
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let message: Value = serde_json::from_str(&text).unwrap();
+        if message["kind"] != "change" {
+            continue;
+        }
+        let event = &message["event"];
+        kinds.push(event["type"].as_str().unwrap().to_owned());
+        if event["type"] == "profile_changed" && !event["profile"]["suspended"].is_null() {
+            break event["profile"]["suspended"].clone();
+        }
+    };
+    assert!(
+        kinds.ends_with(&[
+            "offer_made".into(),
+            "offer_resolved".into(),
+            "profile_changed".into()
+        ]),
+        "{kinds:?}"
+    );
+    assert!(
+        suspension["reason"].as_str().unwrap().contains("AV-9"),
+        "{suspension}"
+    );
+    let profile: Value = http
+        .get(format!("{base}/v1/profile"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(profile["suspended"], suspension);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
 }
 
 #[test]

@@ -42,6 +42,7 @@ mod demo;
 mod events;
 mod metrics;
 mod openapi;
+mod profile;
 mod readme;
 mod routing;
 mod routing_support;

@@ -1,6 +1,6 @@
 //! The storage story: the same assertions against every backend, so they cannot drift.
 
-use crate::support::{start_of_test, Backend, TestDb};
+use crate::support::{misses, start_of_test, Backend, TestDb};
 use chrono::{Duration, NaiveDate};
 use hod_domain::language::Language;
 use hod_server::store::{
@@ -618,19 +618,32 @@ async fn referrals_offers_and_the_change_feed(backend: Backend) {
         "{late:?}"
     );
     assert!(store
-        .expire_due_offers(deadline - Duration::milliseconds(1), 10, 3)
+        .expire_due_offers(deadline - Duration::milliseconds(1), 10, &misses(3))
         .await
         .unwrap()
         .is_empty());
-    let expired = store.expire_due_offers(deadline, 10, 1).await.unwrap();
+    let expired = store
+        .expire_due_offers(deadline, 10, &misses(1))
+        .await
+        .unwrap();
     assert_eq!(expired.len(), 1);
     assert_eq!(
-        (expired[0].agent, expired[0].seq, expired[0].suspended),
-        (a.id, 2, true)
+        (expired[0].agent, expired[0].seq, expired[0].suspension_seq),
+        (a.id, 3, Some(3))
     );
+    // The miss and the suspension's ProfileChanged are one commit (AV-9).
+    let feed = store.changes_after(a.id, 1, 10).await.unwrap();
+    match feed.iter().map(|c| (c.seq, &c.event)).collect::<Vec<_>>()[..] {
+        [(2, ChangeEvent::OfferResolved { outcome, .. }), (3, ChangeEvent::ProfileChanged { profile })] =>
+        {
+            assert_eq!(*outcome, OfferOutcome::Missed);
+            assert!(profile.suspended.as_ref().unwrap().reason.contains("AV-9"));
+        }
+        _ => panic!("{feed:?}"),
+    }
     assert!(
         store
-            .expire_due_offers(deadline, 10, 1)
+            .expire_due_offers(deadline, 10, &misses(1))
             .await
             .unwrap()
             .is_empty(),

@@ -299,6 +299,14 @@ pub fn agent_body(username: &str, npn: &str) -> Value {
     })
 }
 
+/// The expiry's policy with `n` misses before suspension and the default health lines.
+pub fn misses(n: u32) -> hod_server::store::MissPolicy {
+    hod_server::store::MissPolicy {
+        misses_before_suspension: n,
+        matcher: hod_domain::eligibility::HealthLineMatcher::default(),
+    }
+}
+
 /// The error body's `code`.
 pub async fn error_code(response: reqwest::Response) -> String {
     let body: Value = response.json().await.unwrap();

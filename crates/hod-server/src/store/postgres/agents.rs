@@ -37,7 +37,7 @@ fn agent_from_row(row: &Row) -> StoreResult<Agent> {
     })
 }
 
-async fn find_agent(
+pub(super) async fn find_agent(
     client: &impl GenericClient,
     condition: &str,
     value: &(dyn ToSql + Sync),
@@ -321,29 +321,37 @@ impl AgentStore for PostgresStore {
 
     async fn licenses(&self, agent: AgentId) -> StoreResult<Vec<License>> {
         let client = self.client().await?;
-        client
-            .query(
-                "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
-                        l.effective_on, l.expires_on, l.imported_at
-                 FROM licenses l JOIN agents a ON a.id = l.agent_id
-                 WHERE l.agent_id = $1
-                 ORDER BY l.state, l.line_of_authority",
-                &[&agent.0],
-            )
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(License {
-                    agent: AgentId(row.try_get(0)?),
-                    npn: row.try_get(1)?,
-                    state: row.try_get(2)?,
-                    line_of_authority: row.try_get(3)?,
-                    status: row.try_get(4)?,
-                    effective: row.try_get(5)?,
-                    expires: row.try_get(6)?,
-                    imported_at: row.try_get(7)?,
-                })
-            })
-            .collect()
+        load_licenses(&client, agent).await
     }
+}
+
+/// The agent's licenses, by state and line of authority.
+pub(super) async fn load_licenses(
+    client: &impl GenericClient,
+    agent: AgentId,
+) -> StoreResult<Vec<License>> {
+    client
+        .query(
+            "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
+                    l.effective_on, l.expires_on, l.imported_at
+             FROM licenses l JOIN agents a ON a.id = l.agent_id
+             WHERE l.agent_id = $1
+             ORDER BY l.state, l.line_of_authority",
+            &[&agent.0],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(License {
+                agent: AgentId(row.try_get(0)?),
+                npn: row.try_get(1)?,
+                state: row.try_get(2)?,
+                line_of_authority: row.try_get(3)?,
+                status: row.try_get(4)?,
+                effective: row.try_get(5)?,
+                expires: row.try_get(6)?,
+                imported_at: row.try_get(7)?,
+            })
+        })
+        .collect()
 }

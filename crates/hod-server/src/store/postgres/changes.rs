@@ -1,6 +1,8 @@
 //! The agents' saved settings and change feed on PostgreSQL.
 
+use super::agents::{find_agent, load_licenses};
 use super::PostgresStore;
+use crate::profile::wire_profile;
 use crate::store::records::{from_json, to_json};
 use crate::store::{
     languages_to_text, AgentId, AgentStateStore, ProfileChangeSet, StoreError, StoreResult,
@@ -9,8 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use hod_domain::availability::AvailabilitySettings;
-use hod_domain::eligibility::StatePreferences;
-use hod_domain::wire::v1::{Change, ChangeEvent};
+use hod_domain::eligibility::{HealthLineMatcher, StatePreferences};
+use hod_domain::wire::v1::{Change, ChangeEvent, Profile};
 
 /// Creates the agent's state row if it is missing.
 pub(super) async fn ensure_agent_state(
@@ -51,6 +53,49 @@ pub(super) async fn append_change(
         )
         .await?;
     Ok(seq)
+}
+
+/// The agent's saved State Preferences; every eligible state until they save (ST-2).
+async fn load_preferences(
+    client: &impl GenericClient,
+    agent: AgentId,
+) -> StoreResult<StatePreferences> {
+    let json: Option<String> = client
+        .query_opt(
+            "SELECT state_preferences FROM agent_state WHERE agent_id = $1",
+            &[&agent.0],
+        )
+        .await?
+        .map(|row| row.try_get(0))
+        .transpose()?
+        .flatten();
+    Ok(json
+        .as_deref()
+        .map(from_json)
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Appends `ProfileChanged` with the profile as the caller's transaction sees it, so the
+/// event commits (or not) with the change that caused it. Returns its sequence number and
+/// the profile.
+pub(super) async fn append_profile_changed(
+    client: &impl GenericClient,
+    agent: AgentId,
+    at: DateTime<Utc>,
+    matcher: &HealthLineMatcher,
+) -> StoreResult<(i64, Profile)> {
+    let record = find_agent(client, "id = $1", &agent.0)
+        .await?
+        .ok_or(StoreError::NotFound { what: "agent" })?;
+    let licenses = load_licenses(client, agent).await?;
+    let preferences = load_preferences(client, agent).await?;
+    let profile = wire_profile(&record, &licenses, preferences, matcher, at.date_naive());
+    let event = ChangeEvent::ProfileChanged {
+        profile: profile.clone(),
+    };
+    let seq = append_change(client, agent, at, &event).await?;
+    Ok((seq, profile))
 }
 
 async fn lock_agent(client: &impl GenericClient, agent: AgentId) -> StoreResult<()> {
@@ -101,29 +146,16 @@ impl AgentStateStore for PostgresStore {
 
     async fn state_preferences(&self, agent: AgentId) -> StoreResult<StatePreferences> {
         let client = self.client().await?;
-        let json: Option<String> = client
-            .query_opt(
-                "SELECT state_preferences FROM agent_state WHERE agent_id = $1",
-                &[&agent.0],
-            )
-            .await?
-            .map(|row| row.try_get(0))
-            .transpose()?
-            .flatten();
-        Ok(json
-            .as_deref()
-            .map(from_json)
-            .transpose()?
-            .unwrap_or_default())
+        load_preferences(&client, agent).await
     }
 
     async fn update_profile(
         &self,
         agent: AgentId,
         update: &ProfileChangeSet,
-        event: &ChangeEvent,
+        matcher: &HealthLineMatcher,
         now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<(i64, Profile)> {
         let preferences = update.preferences.as_ref().map(to_json).transpose()?;
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -150,23 +182,9 @@ impl AgentStateStore for PostgresStore {
             )
             .await?;
         }
-        let seq = append_change(&tx, agent, now, event).await?;
+        let saved = append_profile_changed(&tx, agent, now, matcher).await?;
         tx.commit().await?;
-        Ok(seq)
-    }
-
-    async fn append_event(
-        &self,
-        agent: AgentId,
-        event: &ChangeEvent,
-        now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        lock_agent(&tx, agent).await?;
-        let seq = append_change(&tx, agent, now, event).await?;
-        tx.commit().await?;
-        Ok(seq)
+        Ok(saved)
     }
 
     async fn changes_after(

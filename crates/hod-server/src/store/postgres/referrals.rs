@@ -6,7 +6,7 @@
 //! next tick, and another instance's claims are skipped), and making an offer locks the
 //! referral and relies on the one-pending-offer unique indexes.
 
-use super::changes::{append_change, ensure_agent_state};
+use super::changes::{append_change, append_profile_changed, ensure_agent_state};
 use super::PostgresStore;
 use crate::store::records::{
     from_json, from_text, lifecycle_for, opt_from_text, suspension_reason, to_text, Answer,
@@ -14,8 +14,8 @@ use crate::store::records::{
     ReferralRecord, RoutingAgent, Updated, WaitingReferral,
 };
 use crate::store::{
-    agent_view, languages_from_text, AgentId, DispatchStore, License, ReferralStore, StoreError,
-    StoreResult,
+    agent_view, languages_from_text, AgentId, DispatchStore, License, MissPolicy, ReferralStore,
+    StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -655,8 +655,9 @@ impl DispatchStore for PostgresStore {
         &self,
         now: DateTime<Utc>,
         limit: u32,
-        misses_before_suspension: u32,
+        miss_policy: &MissPolicy,
     ) -> StoreResult<Vec<ExpiredOffer>> {
+        let misses_before_suspension = miss_policy.misses_before_suspension;
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let due = tx
@@ -739,20 +740,25 @@ impl DispatchStore for PostgresStore {
                     )
                     .await?
                     > 0;
+            let mut suspension_seq = None;
             if suspended {
                 tx.execute(
                     "UPDATE agent_state SET misses_counted_from = $2 WHERE agent_id = $1",
                     &[&offer.agent.0, &now],
                 )
                 .await?;
+                // The agent's app learns of the suspension from the same commit (AV-9).
+                let (profile_seq, _) =
+                    append_profile_changed(&tx, offer.agent, now, &miss_policy.matcher).await?;
+                suspension_seq = Some(profile_seq);
             }
             expired.push(ExpiredOffer {
                 referral: offer.referral,
                 agent: offer.agent,
                 offered_at: offer.offered_at,
                 deadline: offer.deadline,
-                seq,
-                suspended,
+                seq: suspension_seq.unwrap_or(seq),
+                suspension_seq,
             });
         }
         tx.commit().await?;

@@ -40,7 +40,11 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<(Agent, String)> {
 }
 
 /// The one agent matching `condition` (a SQL condition on `agents` with one parameter).
-fn find_agent(conn: &Connection, condition: &str, value: &dyn ToSql) -> StoreResult<Option<Agent>> {
+pub(super) fn find_agent(
+    conn: &Connection,
+    condition: &str,
+    value: &dyn ToSql,
+) -> StoreResult<Option<Agent>> {
     let found = conn
         .query_row(
             &format!("SELECT {AGENT_COLUMNS} FROM agents WHERE {condition}"),
@@ -296,31 +300,33 @@ impl AgentStore for SqliteStore {
     }
 
     async fn licenses(&self, agent: AgentId) -> StoreResult<Vec<License>> {
-        self.call(move |conn| {
-            let mut statement = conn.prepare(
-                "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
-                        l.effective_on, l.expires_on, l.imported_at
-                 FROM licenses l JOIN agents a ON a.id = l.agent_id
-                 WHERE l.agent_id = ?1
-                 ORDER BY l.state, l.line_of_authority",
-            )?;
-            let licenses = statement
-                .query_map([agent.0], |row| {
-                    let expires: Option<String> = row.get(6)?;
-                    Ok(License {
-                        agent: AgentId(row.get(0)?),
-                        npn: row.get(1)?,
-                        state: row.get(2)?,
-                        line_of_authority: row.get(3)?,
-                        status: row.get(4)?,
-                        effective: date(&row.get::<_, String>(5)?, 5)?,
-                        expires: expires.as_deref().map(|d| date(d, 6)).transpose()?,
-                        imported_at: instant(row.get(7)?, 7)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(licenses)
-        })
-        .await
+        self.call(move |conn| load_licenses(conn, agent)).await
     }
+}
+
+/// The agent's licenses, by state and line of authority.
+pub(super) fn load_licenses(conn: &Connection, agent: AgentId) -> StoreResult<Vec<License>> {
+    let mut statement = conn.prepare(
+        "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
+                l.effective_on, l.expires_on, l.imported_at
+         FROM licenses l JOIN agents a ON a.id = l.agent_id
+         WHERE l.agent_id = ?1
+         ORDER BY l.state, l.line_of_authority",
+    )?;
+    let licenses = statement
+        .query_map([agent.0], |row| {
+            let expires: Option<String> = row.get(6)?;
+            Ok(License {
+                agent: AgentId(row.get(0)?),
+                npn: row.get(1)?,
+                state: row.get(2)?,
+                line_of_authority: row.get(3)?,
+                status: row.get(4)?,
+                effective: date(&row.get::<_, String>(5)?, 5)?,
+                expires: expires.as_deref().map(|d| date(d, 6)).transpose()?,
+                imported_at: instant(row.get(7)?, 7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(licenses)
 }

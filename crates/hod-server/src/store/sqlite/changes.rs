@@ -1,6 +1,8 @@
 //! The agents' saved settings and change feed on SQLite.
 
+use super::agents::{find_agent, load_licenses};
 use super::{instant, millis, write, SqliteStore};
+use crate::profile::wire_profile;
 use crate::store::records::{from_json, to_json};
 use crate::store::{
     languages_to_text, AgentId, AgentStateStore, ProfileChangeSet, StoreError, StoreResult,
@@ -8,8 +10,8 @@ use crate::store::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hod_domain::availability::AvailabilitySettings;
-use hod_domain::eligibility::StatePreferences;
-use hod_domain::wire::v1::{Change, ChangeEvent};
+use hod_domain::eligibility::{HealthLineMatcher, StatePreferences};
+use hod_domain::wire::v1::{Change, ChangeEvent, Profile};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Creates the agent's state row if it is missing.
@@ -41,6 +43,44 @@ pub(super) fn append_change(
         params![agent.0, seq, millis(at), to_json(event)?],
     )?;
     Ok(seq)
+}
+
+/// The agent's saved State Preferences; every eligible state until they save (ST-2).
+fn load_preferences(conn: &Connection, agent: AgentId) -> StoreResult<StatePreferences> {
+    let json: Option<Option<String>> = conn
+        .query_row(
+            "SELECT state_preferences FROM agent_state WHERE agent_id = ?1",
+            [agent.0],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(json
+        .flatten()
+        .as_deref()
+        .map(from_json)
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Appends `ProfileChanged` with the profile as the caller's transaction sees it, so the
+/// event commits (or not) with the change that caused it. Returns its sequence number and
+/// the profile.
+pub(super) fn append_profile_changed(
+    conn: &Connection,
+    agent: AgentId,
+    at: DateTime<Utc>,
+    matcher: &HealthLineMatcher,
+) -> StoreResult<(i64, Profile)> {
+    let record =
+        find_agent(conn, "id = ?1", &agent.0)?.ok_or(StoreError::NotFound { what: "agent" })?;
+    let licenses = load_licenses(conn, agent)?;
+    let preferences = load_preferences(conn, agent)?;
+    let profile = wire_profile(&record, &licenses, preferences, matcher, at.date_naive());
+    let event = ChangeEvent::ProfileChanged {
+        profile: profile.clone(),
+    };
+    let seq = append_change(conn, agent, at, &event)?;
+    Ok((seq, profile))
 }
 
 fn agent_exists(conn: &Connection, agent: AgentId) -> StoreResult<()> {
@@ -90,34 +130,19 @@ impl AgentStateStore for SqliteStore {
     }
 
     async fn state_preferences(&self, agent: AgentId) -> StoreResult<StatePreferences> {
-        self.call(move |conn| {
-            let json: Option<Option<String>> = conn
-                .query_row(
-                    "SELECT state_preferences FROM agent_state WHERE agent_id = ?1",
-                    [agent.0],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            Ok(json
-                .flatten()
-                .as_deref()
-                .map(from_json)
-                .transpose()?
-                .unwrap_or_default())
-        })
-        .await
+        self.call(move |conn| load_preferences(conn, agent)).await
     }
 
     async fn update_profile(
         &self,
         agent: AgentId,
         update: &ProfileChangeSet,
-        event: &ChangeEvent,
+        matcher: &HealthLineMatcher,
         now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<(i64, Profile)> {
         let update = update.clone();
         let preferences = update.preferences.as_ref().map(to_json).transpose()?;
-        let event = event.clone();
+        let matcher = matcher.clone();
         self.call(move |conn| {
             let tx = write(conn)?;
             agent_exists(&tx, agent)?;
@@ -141,26 +166,9 @@ impl AgentStateStore for SqliteStore {
                     params![agent.0, preferences],
                 )?;
             }
-            let seq = append_change(&tx, agent, now, &event)?;
+            let saved = append_profile_changed(&tx, agent, now, &matcher)?;
             tx.commit()?;
-            Ok(seq)
-        })
-        .await
-    }
-
-    async fn append_event(
-        &self,
-        agent: AgentId,
-        event: &ChangeEvent,
-        now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let event = event.clone();
-        self.call(move |conn| {
-            let tx = write(conn)?;
-            agent_exists(&tx, agent)?;
-            let seq = append_change(&tx, agent, now, &event)?;
-            tx.commit()?;
-            Ok(seq)
+            Ok(saved)
         })
         .await
     }

@@ -4,7 +4,7 @@
 //! so an accept and the expiry of the same offer are serialised: whichever commits first
 //! resolves the offer, the other finds it resolved.
 
-use super::changes::{append_change, ensure_agent_state};
+use super::changes::{append_change, append_profile_changed, ensure_agent_state};
 use super::{date, instant, millis, write, SqliteStore};
 use crate::store::records::{
     from_json, from_text, lifecycle_for, opt_from_text, suspension_reason, to_text, Answer,
@@ -12,8 +12,8 @@ use crate::store::records::{
     ReferralRecord, RoutingAgent, Updated, WaitingReferral,
 };
 use crate::store::{
-    agent_view, languages_from_text, AgentId, DispatchStore, License, ReferralStore, StoreError,
-    StoreResult,
+    agent_view, languages_from_text, AgentId, DispatchStore, License, MissPolicy, ReferralStore,
+    StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -719,8 +719,12 @@ impl DispatchStore for SqliteStore {
         &self,
         now: DateTime<Utc>,
         limit: u32,
-        misses_before_suspension: u32,
+        policy: &MissPolicy,
     ) -> StoreResult<Vec<ExpiredOffer>> {
+        let MissPolicy {
+            misses_before_suspension,
+            matcher,
+        } = policy.clone();
         self.call(move |conn| {
             let tx = write(conn)?;
             let due: Vec<OfferRecord> = tx
@@ -790,19 +794,23 @@ impl DispatchStore for SqliteStore {
                          WHERE id = ?1 AND suspended_at IS NULL",
                         params![offer.agent.0, millis(now), suspension_reason(&policy)],
                     )? > 0;
+                let mut suspension_seq = None;
                 if suspended {
                     tx.execute(
                         "UPDATE agent_state SET misses_counted_from = ?2 WHERE agent_id = ?1",
                         params![offer.agent.0, millis(now)],
                     )?;
+                    // The agent's app learns of the suspension from the same commit (AV-9).
+                    let (profile_seq, _) = append_profile_changed(&tx, offer.agent, now, &matcher)?;
+                    suspension_seq = Some(profile_seq);
                 }
                 expired.push(ExpiredOffer {
                     referral: offer.referral,
                     agent: offer.agent,
                     offered_at: offer.offered_at,
                     deadline: offer.deadline,
-                    seq,
-                    suspended,
+                    seq: suspension_seq.unwrap_or(seq),
+                    suspension_seq,
                 });
             }
             tx.commit()?;
