@@ -3,6 +3,7 @@
 use crate::support::{misses, start_of_test, Backend, TestDb};
 use chrono::{Duration, NaiveDate};
 use hod_domain::language::Language;
+use hod_domain::wire::v1::ChangeEvent;
 use hod_server::store::{
     AgentId, DynStore, FailureWindow, ImportSummary, NewAgent, NewLicense, NewSession, StoreError,
     StoredResponse, TokenHash,
@@ -211,6 +212,18 @@ async fn suspension_keeps_its_first_date_and_reinstatement_clears_it(backend: Ba
             .suspension,
         None
     );
+
+    // The agent's app hears of each real change on its feed (AV-9): two suspensions and one
+    // reinstatement; the reinstatement of an agent not suspended changes nothing.
+    let feed = store.changes_after(reinstated.id, 0, 10).await.unwrap();
+    let suspended_flags: Vec<bool> = feed
+        .iter()
+        .map(|change| match &change.event {
+            ChangeEvent::ProfileChanged { profile } => profile.suspended.is_some(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(suspended_flags, [true, true, false]);
 
     assert!(matches!(
         store.suspend_agent("9999", "x", now).await,
@@ -542,7 +555,7 @@ fn new_referral(
 
 async fn referrals_offers_and_the_change_feed(backend: Backend) {
     use hod_domain::referral::OfferOutcome;
-    use hod_domain::wire::v1::{ChangeEvent, ReferralState};
+    use hod_domain::wire::v1::ReferralState;
     use hod_server::store::{Answer, ReferralError};
     let (_db, store) = fresh(backend).await;
     let now = start_of_test();

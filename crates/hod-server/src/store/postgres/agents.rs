@@ -1,5 +1,6 @@
 //! `AgentStore` on PostgreSQL.
 
+use super::changes::append_profile_changed;
 use super::PostgresStore;
 use crate::store::{
     languages_from_text, languages_to_text, unknown_npn, username_taken_by, Agent, AgentId,
@@ -9,6 +10,7 @@ use crate::store::{
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
+use hod_domain::eligibility::HealthLineMatcher;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
@@ -281,6 +283,8 @@ impl AgentStore for PostgresStore {
         )
         .await?;
         let agent = existing_agent(&tx, "npn = $1", &npn).await?;
+        // The agent's app learns of it from the change feed (AV-9).
+        append_profile_changed(&tx, agent.id, now, &HealthLineMatcher::default()).await?;
         tx.commit().await?;
         Ok(agent)
     }
@@ -288,13 +292,17 @@ impl AgentStore for PostgresStore {
     async fn reinstate_agent(&self, npn: &str, now: DateTime<Utc>) -> StoreResult<Agent> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        tx.execute(
-            "UPDATE agents SET suspended_at = NULL, suspension_reason = NULL, updated_at = $2
-             WHERE npn = $1 AND suspended_at IS NOT NULL",
-            &[&npn, &now],
-        )
-        .await?;
+        let changed = tx
+            .execute(
+                "UPDATE agents SET suspended_at = NULL, suspension_reason = NULL, updated_at = $2
+                 WHERE npn = $1 AND suspended_at IS NOT NULL",
+                &[&npn, &now],
+            )
+            .await?;
         let agent = existing_agent(&tx, "npn = $1", &npn).await?;
+        if changed > 0 {
+            append_profile_changed(&tx, agent.id, now, &HealthLineMatcher::default()).await?;
+        }
         tx.commit().await?;
         Ok(agent)
     }

@@ -1,5 +1,6 @@
 //! `AgentStore` on SQLite.
 
+use super::changes::append_profile_changed;
 use super::{date, date_text, instant, millis, write, SqliteStore};
 use crate::store::{
     languages_from_text, languages_to_text, unknown_npn, username_taken_by, Agent, AgentId,
@@ -8,6 +9,7 @@ use crate::store::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hod_domain::eligibility::HealthLineMatcher;
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 const AGENT_COLUMNS: &str = "id, npn, name, username, mlms_email, mobile_phone, languages, \
@@ -251,6 +253,8 @@ impl AgentStore for SqliteStore {
                 params![npn, millis(now), reason],
             )?;
             let agent = existing_agent(&tx, "npn = ?1", &npn)?;
+            // The agent's app learns of it from the change feed (AV-9).
+            append_profile_changed(&tx, agent.id, now, &HealthLineMatcher::default())?;
             tx.commit()?;
             Ok(agent)
         })
@@ -261,12 +265,15 @@ impl AgentStore for SqliteStore {
         let npn = npn.to_owned();
         self.call(move |conn| {
             let tx = write(conn)?;
-            tx.execute(
+            let changed = tx.execute(
                 "UPDATE agents SET suspended_at = NULL, suspension_reason = NULL, updated_at = ?2
                  WHERE npn = ?1 AND suspended_at IS NOT NULL",
                 params![npn, millis(now)],
             )?;
             let agent = existing_agent(&tx, "npn = ?1", &npn)?;
+            if changed > 0 {
+                append_profile_changed(&tx, agent.id, now, &HealthLineMatcher::default())?;
+            }
             tx.commit()?;
             Ok(agent)
         })
