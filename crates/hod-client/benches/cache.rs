@@ -28,7 +28,9 @@ const STATES: [StateCode; 6] = [
     StateCode::NC,
     StateCode::AZ,
 ];
-const CITIES: [&str; 6] = ["Austin", "Miami", "Columbus", "Atlanta", "Raleigh", "Phoenix"];
+const CITIES: [&str; 6] = [
+    "Austin", "Miami", "Columbus", "Atlanta", "Raleigh", "Phoenix",
+];
 
 fn start() -> DateTime<Utc> {
     "2026-11-02T14:00:00Z".parse().unwrap()

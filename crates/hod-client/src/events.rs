@@ -1,5 +1,5 @@
 //! Typed events for subscribers. The cache emits data events after each commit; the sync
-//! engine (networked half) will emit [`ClientEvent::Connection`].
+//! engine emits [`ClientEvent::Connection`] and [`ClientEvent::SignedOut`].
 
 use crate::outbox::Refusal;
 use chrono::{DateTime, Utc};
@@ -41,7 +41,14 @@ pub enum ClientEvent {
     MissedAlertChanged {
         count: u32,
     },
+    /// A queued action was accepted by the server (the UI's "waiting to sync" count drops).
+    OutboxDelivered {
+        outbox_id: i64,
+    },
     /// A queued action was refused by the server; its optimistic effect was rolled back.
     OutboxRefused(Box<Refusal>),
     Connection(ConnectionState),
+    /// The server no longer accepts the session (expired or revoked): log in again. Queued
+    /// actions stay in the outbox and go out after the next login.
+    SignedOut,
 }

@@ -557,6 +557,74 @@ impl Cache {
         Ok(())
     }
 
+    /// The server accepted item `id` and answered with the new value (the referral, the
+    /// availability or the profile). The item is marked sent and, when the cached value is
+    /// still this item's optimistic effect, the server's value replaces it (an accept brings
+    /// the consumer's contact details at once) and later pending items are re-applied on top.
+    /// When something newer already replaced it (the change feed, a later action), it is
+    /// left alone: the feed is the authority on order. Returns whether the value was written.
+    pub fn mark_sent_with_state(
+        &mut self,
+        id: i64,
+        response: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<bool, CacheError> {
+        let tx = self.write_tx()?;
+        let row: Option<(String, String)> = tx
+            .query_row("SELECT undo, state FROM outbox WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let (undo, state) = row.ok_or(CacheError::UnknownOutboxItem(id))?;
+        if state != "pending" {
+            return Err(CacheError::OutboxItemNotPending(id));
+        }
+        let undo: Undo = serde_json::from_str(&undo)?;
+        let server_value = match &undo {
+            Undo::Referral { before, .. } => serde_json::from_value::<Referral>(response.clone())
+                .ok()
+                .filter(|r| r.id == before.id)
+                .map(|after| Undo::Referral {
+                    before: before.clone(),
+                    after,
+                }),
+            Undo::Availability { before, .. } => {
+                serde_json::from_value::<Availability>(response.clone())
+                    .ok()
+                    .map(|after| Undo::Availability {
+                        before: before.clone(),
+                        after,
+                    })
+            }
+            Undo::Profile { before, .. } => serde_json::from_value::<Profile>(response.clone())
+                .ok()
+                .map(|after| Undo::Profile {
+                    before: before.clone(),
+                    after,
+                }),
+        };
+        tx.execute(
+            "UPDATE outbox SET state = 'sent', response = ?2, resolved_at = ?3 WHERE id = ?1",
+            params![id, serde_json::to_string(response)?, millis(now)],
+        )?;
+        let written = match server_value {
+            Some(server) if still_after(&tx, &undo)? => {
+                write_undo_side(&tx, &server, true)?;
+                rebase_pending(&tx)?;
+                Some(server)
+            }
+            _ => None,
+        };
+        tx.commit()?;
+        let mut events = Vec::new();
+        if let Some(server) = &written {
+            events.push(changed_event(server, true));
+        }
+        events.push(ClientEvent::OutboxDelivered { outbox_id: id });
+        self.emit(events);
+        Ok(written.is_some())
+    }
+
     /// The server refused item `id`: its optimistic effect is rolled back (when nothing
     /// changed the value since) and the refusal is recorded for the UI and announced.
     pub fn mark_refused(

@@ -145,9 +145,13 @@ fn apply_event(
                 match outcome {
                     OfferOutcome::Accepted => referral.status = ReferralStatus::Accepted,
                     OfferOutcome::Rejected => referral.status = ReferralStatus::Rejected,
-                    // No contact details on a row the agent did not accept (MR-4).
+                    // No contact details on a row the agent did not accept (MR-4); the
+                    // server leaves its status pending, with the outcome saying how it ended
+                    // (an optimistic accept shown here is undone by this).
                     OfferOutcome::Missed | OfferOutcome::Withdrawn => {
                         referral = referral.without_contact();
+                        referral.status = ReferralStatus::Pending;
+                        referral.accepted_at = None;
                     }
                 }
                 store::put_referral(conn, &referral)?;

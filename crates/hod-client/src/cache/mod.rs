@@ -32,7 +32,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// How long a statement waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-const EVENT_CAPACITY: usize = 256;
+/// Events a slow subscriber may fall behind by before it sees `Lagged`.
+pub const EVENT_CAPACITY: usize = 1024;
 
 /// The agent's local data. Reads never touch the network.
 #[derive(Debug)]
@@ -85,6 +86,16 @@ impl Cache {
     /// schema. A file from a newer build is refused with [`CacheError::NewerSchema`] before
     /// anything is written to it.
     pub fn open(path: &Path) -> Result<Self, CacheError> {
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        Self::open_with_events(path, events)
+    }
+
+    /// Like [`Cache::open`], emitting on the given channel (the client's, which outlives a
+    /// cache: logging in as another agent opens another file).
+    pub fn open_with_events(
+        path: &Path,
+        events: broadcast::Sender<ClientEvent>,
+    ) -> Result<Self, CacheError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| CacheError::Io {
                 path: dir.to_owned(),
@@ -103,7 +114,6 @@ impl Cache {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut conn, path)?;
-        let (events, _) = broadcast::channel(EVENT_CAPACITY);
         Ok(Self {
             conn,
             path: path.to_owned(),

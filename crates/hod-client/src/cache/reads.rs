@@ -11,9 +11,11 @@ use hod_domain::language::Language;
 use hod_domain::referral::{OfferOutcome, ReferralStatus};
 use hod_domain::wire::v1::{Availability, MissedAlertView, Profile, Referral, ReferralId};
 use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReferralSort {
     /// *Referral Assigned* date and time (MR-4).
     #[default]
@@ -23,7 +25,8 @@ pub enum ReferralSort {
     State,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortDirection {
     Ascending,
     /// Newest first: the default for Manage Referrals.
@@ -32,7 +35,8 @@ pub enum SortDirection {
 }
 
 /// Filters, sort and page for Manage Referrals. Empty filter lists mean "any".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReferralQuery {
     pub statuses: Vec<ReferralStatus>,
     pub states: Vec<StateCode>,
@@ -63,7 +67,7 @@ impl Default for ReferralQuery {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferralListPage {
     pub referrals: Vec<Referral>,
     /// Rows matching the filters, over all pages.
@@ -238,5 +242,18 @@ impl Cache {
             .ok_or(CacheError::NotSynced("availability"))?;
         let engine = AvailabilityEngine::new(&availability.settings)?;
         Ok(engine.status_at(at))
+    }
+}
+
+impl Cache {
+    /// The server-minus-local clock offset last measured, kept so a restart with no network
+    /// still counts down on the server's clock.
+    pub fn server_clock_offset(&self) -> Result<Option<chrono::Duration>, CacheError> {
+        let ms: Option<i64> = store::get_meta(self.conn(), store::CLOCK_OFFSET)?;
+        Ok(ms.map(chrono::Duration::milliseconds))
+    }
+
+    pub fn set_server_clock_offset(&mut self, offset: chrono::Duration) -> Result<(), CacheError> {
+        store::put_meta(self.conn(), store::CLOCK_OFFSET, &offset.num_milliseconds())
     }
 }

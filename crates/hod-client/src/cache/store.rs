@@ -13,6 +13,7 @@ pub(crate) const PROFILE: &str = "profile";
 pub(crate) const AVAILABILITY: &str = "availability";
 pub(crate) const MISSED_ALERT: &str = "missed_alert";
 pub(crate) const CURSOR: &str = "cursor";
+pub(crate) const CLOCK_OFFSET: &str = "server_clock_offset_ms";
 
 pub(crate) fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
