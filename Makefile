@@ -7,6 +7,13 @@ SHELL := /bin/bash
 # Packages needed to build and test: C toolchain for bundled SQLite, pkg-config, and
 # PostgreSQL's server binaries (the tests start a throwaway cluster of their own).
 BUILD_PACKAGES := build-essential pkg-config curl ca-certificates postgresql util-linux
+# The desktop app (Tauri 2 on WebKitGTK) and its bundles.
+DESKTOP_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev \
+	librsvg2-dev libsoup-3.0-dev file
+# Running the app with no display, as the tests do: virtual X server, session bus,
+# notification daemon, WebDriver for WebKitGTK, screenshots.
+HEADLESS_PACKAGES := xvfb xauth dbus-x11 webkit2gtk-driver dunst libnotify-bin xdotool \
+	imagemagick x11-utils
 
 ifeq ($(CI),true)
 NEXTEST_PROFILE := ci
@@ -14,23 +21,28 @@ else
 NEXTEST_PROFILE := default
 endif
 
-.PHONY: help deps toolchain packages test fmt fmt-check lint unit doc-test bench run
+.PHONY: help deps toolchain packages node test fmt fmt-check lint unit doc-test ui ui-test bench run e2e tauri-driver
 
 help:
-	@echo "make run    - build and start the server with demo agents and simulated consumers"
+	@echo "make run    - build and start the server with demo agents and simulated consumers, and open the app"
 	@echo "make test   - install what is needed, then run every check and test"
 	@echo "make bench  - run the benchmarks recorded in docs/benchmarks.md"
 	@echo "make fmt    - format the code"
+	@echo "make e2e    - end-to-end tests of the desktop app on a virtual display (scripts/e2e.sh)"
 
-deps: packages toolchain
+deps: packages toolchain node
 
 packages:
-	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES) $(DESKTOP_PACKAGES) $(HEADLESS_PACKAGES)
+
+node:
+	@scripts/ensure-node.sh
 
 toolchain:
 	@scripts/ensure-toolchain.sh
 
-test: deps fmt-check lint unit doc-test
+# `ui` comes first: the desktop crate embeds ui/dist when it compiles.
+test: deps fmt-check ui lint unit doc-test ui-test
 
 fmt:
 	cargo fmt --all
@@ -49,6 +61,15 @@ unit:
 doc-test:
 	cargo test --workspace --doc --locked
 
+# The front end (ui/): locked install from package-lock.json (served from the npm cache when
+# it holds every package), type and Svelte checks, then the vitest suite.
+ui-test: ui
+	cd ui && npm run check && npm test
+
+# Installs the front end's packages (locked) and builds ui/dist.
+ui:
+	cd ui && npm ci --prefer-offline --no-audit --no-fund --loglevel=error && npm run build
+
 bench: deps
 	cargo bench -p hod-domain --bench availability
 	cargo bench -p hod-client --bench cache
@@ -58,5 +79,15 @@ ACCEPT_WINDOW ?= 15m
 RATE ?= 2/min
 LISTEN ?= 127.0.0.1:8080
 
-run: deps
+run: deps ui
 	ACCEPT_WINDOW=$(ACCEPT_WINDOW) RATE=$(RATE) LISTEN=$(LISTEN) scripts/run-demo.sh
+
+# End-to-end: the real app driven through tauri-driver + WebKitWebDriver on a virtual display
+# (Xvfb, its own session bus, dunst), against a throwaway hod-server with a short accept
+# window; screenshots and logs in target/e2e-artifacts/. See scripts/e2e.sh and tests/e2e/.
+e2e: deps tauri-driver
+	PATH="$$HOME/.cargo/bin:$$PATH" scripts/e2e.sh
+
+tauri-driver:
+	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
+		cargo install tauri-driver --version ^2 --locked

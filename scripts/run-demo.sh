@@ -20,8 +20,9 @@ database="sqlite://$PWD/$run_dir/hod.sqlite3"
 intake_key="demo-intake-key-$(date +%Y)-0123456789"
 admin_key="demo-admin-key-$(date +%Y)-0123456789"
 
-cargo build -p hod-server --locked
+cargo build -p hod-server -p hod-desktop --locked
 bin="target/debug/hod-server"
+app="target/debug/help-on-demand"
 mkdir -p "$run_dir"
 
 "$bin" --database "$database" migrate
@@ -39,8 +40,10 @@ fi
 
 server_pid=""
 simulate_pid=""
+app_pid=""
 stop() {
     trap - INT TERM EXIT
+    [ -n "$app_pid" ] && kill -TERM "$app_pid" 2>/dev/null || true
     [ -n "$simulate_pid" ] && kill -TERM "$simulate_pid" 2>/dev/null || true
     [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null || true
     wait 2>/dev/null || true
@@ -75,12 +78,27 @@ Help On Demand is running (accept window $accept_window; consumers at $rate):
   admin key          $admin_key
   log in             curl -s $base/v1/auth/login -H 'content-type: application/json' \\
                        -d '{"username":"ana","password":"Ana#Demo2027"}'
-The desktop app does not exist yet: watch the referrals through the API and the logs below.
-Ctrl-C stops the server and the simulator.
+The desktop app opens at its login, pre-filled for ana; closing its window keeps it in the
+tray. Ctrl-C stops the server, the simulator and the app.
 
 EOF
 
 HOD_SIMULATE_INTAKE_KEY="$intake_key" "$bin" simulate --rate "$rate" --server "$base" &
 simulate_pid=$!
+
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+    # Its own data folder, so the demo never touches a real installation's session.
+    HOD_DATA_DIR="$PWD/$run_dir/app" HOD_SERVER_URL="$base" HOD_USERNAME=ana \
+        HOD_PASSWORD='Ana#Demo2027' "$app" &
+    app_pid=$!
+else
+    cat <<EOF
+No display: the desktop app was built but not opened. On a machine without a screen, run the
+demo on a virtual display (and look at it with a VNC viewer such as x11vnc + vncviewer):
+  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- make run
+From a desktop session, plain \`make run\` opens the app. The server and the simulator keep
+running here.
+EOF
+fi
 
 wait "$server_pid"
