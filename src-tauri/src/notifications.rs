@@ -76,6 +76,7 @@ impl Notifier {
     }
 
     /// "New referral — TX, Austin, Spanish. Accept within 15 minutes." with Accept/Reject.
+    /// Offer reminders use it too: they replace the offer's notification, buttons and all.
     pub fn offer<R: Runtime>(
         &self,
         app: &AppHandle<R>,
@@ -84,25 +85,18 @@ impl Notifier {
         body: &str,
         sound: bool,
     ) -> tauri_plugin_notification::Result<()> {
-        let id = notification_id(referral);
-        self.by_notification
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id, referral);
-        let mut builder = app
-            .notification()
-            .builder()
-            .id(id)
-            .title(title)
-            .body(body)
-            .action_type_id(OFFER_ACTIONS);
-        if sound {
-            builder = builder.sound("message-new-instant");
-        }
-        builder.show()
+        self.show(
+            app,
+            notification_id(referral),
+            referral,
+            title,
+            body,
+            sound,
+            true,
+        )
     }
 
-    /// A reminder about `referral`; a click opens it.
+    /// A reminder about `referral` (contact it, CE-1/CE-2); a click opens it.
     pub fn reminder<R: Runtime>(
         &self,
         app: &AppHandle<R>,
@@ -112,11 +106,28 @@ impl Notifier {
         sound: bool,
     ) -> tauri_plugin_notification::Result<()> {
         let id = notification_id(referral).wrapping_add(1 << 30);
+        self.show(app, id, referral, title, body, sound, false)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn show<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        id: i32,
+        referral: ReferralId,
+        title: &str,
+        body: &str,
+        sound: bool,
+        with_buttons: bool,
+    ) -> tauri_plugin_notification::Result<()> {
         self.by_notification
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, referral);
         let mut builder = app.notification().builder().id(id).title(title).body(body);
+        if with_buttons {
+            builder = builder.action_type_id(OFFER_ACTIONS);
+        }
         if sound {
             builder = builder.sound("message-new-instant");
         }

@@ -76,17 +76,27 @@ describe('Settings', () => {
   });
 
   it('saves launch at login, sound and theme; the theme follows the OS by default', async () => {
+    // The OS asks for dark.
+    vi.stubGlobal('matchMedia', (query: string) => ({
+      matches: query === '(prefers-color-scheme: dark)',
+      media: query,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    }));
     const host = new FakeHost();
     const { user } = await renderApp({}, host);
-    expect(document.documentElement.dataset.theme).toBeUndefined();
+    await vi.waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
     await user.click(screen.getByRole('button', { name: 'Settings' }));
     await user.click(screen.getByLabelText('Play a sound with new referrals'));
     await user.click(screen.getByLabelText(/Open Help On Demand when I sign in/));
+    await user.selectOptions(screen.getByLabelText('Theme'), 'light');
+    await vi.waitFor(() => expect(document.documentElement.dataset.theme).toBe('light'));
     await user.selectOptions(screen.getByLabelText('Theme'), 'dark');
     await vi.waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
     expect(host.settings).toEqual({ language: 'en', launch_at_login: false, sound: false, theme: 'dark' });
     await user.selectOptions(screen.getByLabelText('Theme'), 'system');
-    await vi.waitFor(() => expect(document.documentElement.dataset.theme).toBeUndefined());
+    await vi.waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
+    vi.unstubAllGlobals();
   });
 });
 
