@@ -21,12 +21,13 @@ else
 NEXTEST_PROFILE := default
 endif
 
-.PHONY: help deps toolchain packages node test fmt fmt-check lint unit doc-test ui ui-test bench run e2e tauri-driver
+.PHONY: help deps toolchain packages node test fmt fmt-check lint unit doc-test ui ui-test bench run package e2e tauri-driver
 
 help:
 	@echo "make run    - build and start the server with demo agents and simulated consumers, and open the app"
 	@echo "make test   - install what is needed, then run every check and test"
 	@echo "make bench  - run the benchmarks recorded in docs/benchmarks.md"
+	@echo "make package - build the desktop app's .deb and .rpm (target/release/bundle/)"
 	@echo "make fmt    - format the code"
 	@echo "make e2e    - end-to-end tests of the desktop app on a virtual display (scripts/e2e.sh)"
 
@@ -41,8 +42,9 @@ node:
 toolchain:
 	@scripts/ensure-toolchain.sh
 
-# `ui` comes first: the desktop crate embeds ui/dist when it compiles.
-test: deps fmt-check ui lint unit doc-test ui-test
+# `ui` comes first: the desktop crate embeds ui/dist when it compiles. `e2e` drives the real
+# app on a virtual display (Xvfb, its own session bus, dunst) against a real server.
+test: deps fmt-check ui lint unit doc-test ui-test e2e
 
 fmt:
 	cargo fmt --all
@@ -69,6 +71,13 @@ ui-test: ui
 # Installs the front end's packages (locked) and builds ui/dist.
 ui:
 	cd ui && npm ci --prefer-offline --no-audit --no-fund --loglevel=error && npm run build
+
+# The Linux bundles, built offline by the Tauri CLI (ui/node_modules/.bin/tauri): a release
+# build of the app with ui/dist embedded, then target/release/bundle/{deb,rpm}/. The Windows
+# (NSIS, MSI) and macOS (app, DMG) settings are in src-tauri/tauri.conf.json; those bundles
+# are built on their own systems with `npx tauri build`.
+package: deps ui
+	ui/node_modules/.bin/tauri build --bundles deb,rpm
 
 bench: deps
 	cargo bench -p hod-domain --bench availability

@@ -106,8 +106,14 @@ fn on_event(app: &AppHandle, client: &Client, event: &ClientEvent) {
             serde_json::json!({ "status": status }),
         ),
         ClientEvent::ProfileChanged => app.emit("profile_changed", ()),
-        ClientEvent::MissedAlertChanged { .. } => {
-            let alert = client.missed_alert().ok().flatten();
+        ClientEvent::MissedAlertChanged { count } => {
+            // Nothing missed in 7 days reads as a zero count (the banner hides, MR-3).
+            let alert = client.missed_alert().ok().flatten().unwrap_or(
+                hod_domain::wire::v1::MissedAlertView {
+                    count: *count,
+                    message: String::new(),
+                },
+            );
             app.emit("missed_alert_changed", alert)
         }
         ClientEvent::OutboxDelivered { .. } | ClientEvent::Connection(_) => {

@@ -64,6 +64,15 @@ pub fn run() {
                 bridge::on_offer_answer(&answers, answer);
             })?;
             app.manage(notifier);
+            // macOS asks the user once; elsewhere this answers "granted" at once. On Windows
+            // the installers register the app's identifier as its AppUserModelID, which is
+            // what lets its toasts show.
+            {
+                use tauri_plugin_notification::NotificationExt;
+                if let Err(error) = handle.notification().request_permission() {
+                    tracing::warn!(%error, "notification permission could not be asked for");
+                }
+            }
             if let Some(server_url) = launch_server {
                 let handle = handle.clone();
                 tauri::async_runtime::spawn(async move {

@@ -24,7 +24,7 @@ use crate::outbox::{OutboxItem, Refusal};
 use crate::sender::Sender;
 use crate::server_time::{ServerClock, SystemClock, WallClock};
 use crate::sync::live::LiveEnd;
-use crate::sync::{catch_up, live, lock, snapshot, SharedCache};
+use crate::sync::{catch_up, live, lock, missed_alert, snapshot, SharedCache};
 use crate::token_store::{choose_token_store, AuthToken, TokenAccount, TokenStore};
 use chrono::{DateTime, Utc};
 use hod_domain::availability::{AgentTimeZone, WeeklySchedule};
@@ -635,6 +635,8 @@ impl SyncLoop {
                 }
             }
         }
+        // MR-3 moves with time and with misses the feed does not count: read it again.
+        missed_alert::refresh(&self.api, &self.cache).await?;
         let connection = self.connection.clone();
         let wake = self.wake.clone();
         live::run(

@@ -34,6 +34,8 @@ export class AppState {
   session = $state<SessionState | null>(null);
   settings = $state<AppSettings>({ ...DEFAULT_SETTINGS });
   connection = $state<ConnectionInfo>({ state: 'online', queued: 0 });
+  /** How many `connection_state` events arrived; a stale command answer must not win. */
+  private connectionEvents = 0;
   /** Server clock minus local clock, ms. */
   offsetMs = $state(0);
   /** The local clock, refreshed every second. */
@@ -100,6 +102,7 @@ export class AppState {
         this.missedAlertDismissed = false;
       }),
       h.on('connection_state', (p) => {
+        this.connectionEvents++;
         this.connection = p;
         if (p.state === 'online') void this.loadOffset();
       }),
@@ -180,7 +183,10 @@ export class AppState {
   }
 
   async loadConnection(): Promise<void> {
-    this.connection = await this.host.call('connection_state');
+    // An event that arrived while the command was answered is newer than its answer.
+    const seen = this.connectionEvents;
+    const info = await this.host.call('connection_state');
+    if (this.connectionEvents === seen) this.connection = info;
   }
 
   async loadOffers(): Promise<void> {

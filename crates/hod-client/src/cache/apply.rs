@@ -77,6 +77,25 @@ impl Cache {
         Ok(())
     }
 
+    /// Stores the missed-referral alert (MR-3) as the server counts it now; subscribers hear
+    /// of it only when it changed.
+    pub fn set_missed_alert(&mut self, alert: Option<MissedAlertView>) -> Result<(), CacheError> {
+        let tx = self.write_tx()?;
+        let before: Option<MissedAlertView> = store::missed_alert(&tx)?;
+        if before == alert {
+            return Ok(());
+        }
+        match &alert {
+            Some(alert) => store::put_meta(&tx, MISSED_ALERT, alert)?,
+            None => store::delete_meta(&tx, MISSED_ALERT)?,
+        }
+        tx.commit()?;
+        self.emit(vec![ClientEvent::MissedAlertChanged {
+            count: alert.as_ref().map_or(0, |a| a.count),
+        }]);
+        Ok(())
+    }
+
     /// Applies change-feed entries in sequence order, idempotently: a change at or below
     /// the cursor is ignored, a gap stops the batch and is reported. The cursor moves in the
     /// same transaction as the data.

@@ -153,6 +153,9 @@ pub async fn run(
                 tracing::info!(cursor, next_seq, "gap in the live feed");
                 return Ok(LiveEnd::Gap);
             }
+            if super::missed_alert::has_miss(&changes) {
+                super::missed_alert::refresh(api, cache).await?;
+            }
         }
         if answer_heartbeat {
             if let Err(e) = socket.send(Message::Pong(Vec::new().into())).await {

@@ -5,6 +5,7 @@
 
 pub mod catch_up;
 pub mod live;
+pub mod missed_alert;
 pub mod snapshot;
 
 use crate::cache::Cache;

@@ -8,7 +8,7 @@ use hod_domain::wire::v1::MISSED_REFERRAL_NAME;
 use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rule_mr_1_offer_accept_and_rule_mr_4_missed_round_trip() {
+async fn rule_mr_1_offer_accept_rule_mr_3_alert_and_rule_mr_4_missed_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(hod_server::clock::ManualClock::new(start_of_test()));
     let server = TestServer::start(&dir.path().join("hod.sqlite3"), clock.clone()).await;
@@ -81,6 +81,12 @@ async fn rule_mr_1_offer_accept_and_rule_mr_4_missed_round_trip() {
     assert_eq!(row.display_name(), MISSED_REFERRAL_NAME);
     // The accepted one keeps its details.
     assert!(client.referral(id).unwrap().unwrap().contact.is_some());
+    // MR-3: the alert for the trailing 7 days counts the miss, live.
+    next_event(&mut events, "the MR-3 alert", |e| {
+        matches!(e, ClientEvent::MissedAlertChanged { count: 1 })
+    })
+    .await;
+    assert_eq!(client.missed_alert().unwrap().map(|a| a.count), Some(1));
 
     client.shutdown().await;
     server.stop().await;
