@@ -7,6 +7,9 @@
 
 use crate::commands::session::connection_of;
 use crate::notifications::{Notifier, OfferAnswer};
+use crate::payloads::{
+    AvailabilityChanged, Dialog, NavigateTarget, OfferNew, OfferResolved, ReferralRef, Screen,
+};
 use crate::shell::Shell;
 use crate::tray::{self, Tray, TrayAction};
 use chrono::{DateTime, Duration, Utc};
@@ -14,7 +17,6 @@ use hod_client::presence::{self, Locale, Presence, PresenceInputs, Texts};
 use hod_client::{Client, ClientEvent, ReferralQuery};
 use hod_domain::language::Language;
 use hod_domain::wire::v1::{Referral, ReferralId};
-use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Manager};
@@ -26,17 +28,6 @@ const OFFER_REMINDERS_MIN: [i64; 2] = [5, 1];
 const CONTACT_REMINDERS_MIN: [i64; 2] = [15, 30];
 /// The longest the presence task sleeps with nothing due (a safety net, not a poll).
 const MAX_SLEEP_SECS: i64 = 3600;
-
-#[derive(Debug, Clone, Serialize)]
-struct OpenReferral {
-    referral_id: ReferralId,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct Navigate {
-    screen: &'static str,
-    out_of_office: bool,
-}
 
 /// Starts following `client`: events, tray, notifications, reminders.
 pub fn attach(app: &AppHandle, client: &Client) {
@@ -87,7 +78,10 @@ fn on_event(app: &AppHandle, client: &Client, event: &ClientEvent) {
             notify_offer(app, client, *referral_id);
             app.emit(
                 "offer_new",
-                serde_json::json!({ "referral_id": referral_id, "deadline": deadline }),
+                OfferNew {
+                    referral_id: *referral_id,
+                    deadline: *deadline,
+                },
             )
         }
         ClientEvent::OfferResolved {
@@ -95,15 +89,20 @@ fn on_event(app: &AppHandle, client: &Client, event: &ClientEvent) {
             outcome,
         } => app.emit(
             "offer_resolved",
-            serde_json::json!({ "referral_id": referral_id, "outcome": outcome }),
+            OfferResolved {
+                referral_id: *referral_id,
+                outcome: *outcome,
+            },
         ),
         ClientEvent::ReferralChanged { referral_id } => app.emit(
             "referral_changed",
-            serde_json::json!({ "referral_id": referral_id }),
+            ReferralRef {
+                referral_id: *referral_id,
+            },
         ),
         ClientEvent::AvailabilityChanged { status } => app.emit(
             "availability_changed",
-            serde_json::json!({ "status": status }),
+            AvailabilityChanged { status: *status },
         ),
         ClientEvent::ProfileChanged => app.emit("profile_changed", ()),
         ClientEvent::MissedAlertChanged { count } => {
@@ -148,6 +147,9 @@ fn language_name(language: &Language, locale: Locale) -> String {
 
 /// "New referral — TX, Austin, Spanish. Accept within 15 minutes." with Accept and Reject.
 fn notify_offer(app: &AppHandle, client: &Client, id: ReferralId) {
+    if !client.wants_app_notifications() {
+        return;
+    }
     let Ok(Some(referral)) = client.referral(id) else {
         return;
     };
@@ -205,6 +207,7 @@ fn refresh(app: &AppHandle, client: &Client, reminders: &mut Reminders) -> DateT
     show(app, client, deadline, now);
     let (t, locale, sound) = texts(app);
     let notifier = app.state::<Notifier>();
+    let offer_notifications = client.wants_app_notifications();
     for referral in &offers {
         let Some(offer) = referral.offer else {
             continue;
@@ -214,6 +217,9 @@ fn refresh(app: &AppHandle, client: &Client, reminders: &mut Reminders) -> DateT
             let key = (referral.id, "offer", minutes);
             if now >= due && now < offer.deadline && !reminders.sent.contains(&key) {
                 reminders.sent.insert(key);
+                if !offer_notifications {
+                    continue;
+                }
                 let left = presence::time_left(offer.deadline, now, locale);
                 let title = format!("{} {left}", t.offer_reminder);
                 let body = place(referral);
@@ -327,9 +333,9 @@ pub fn on_tray_action(app: &AppHandle, action: TrayAction) {
             tray::show_main(app);
             let _ = app.emit(
                 "navigate",
-                Navigate {
-                    screen: "availability",
-                    out_of_office: true,
+                NavigateTarget {
+                    screen: Screen::Availability,
+                    dialog: Some(Dialog::OutOfOffice),
                 },
             );
         }
@@ -350,7 +356,7 @@ pub fn on_tray_action(app: &AppHandle, action: TrayAction) {
                     if let Some(referral) = first {
                         let _ = app.emit(
                             "open_referral",
-                            OpenReferral {
+                            ReferralRef {
                                 referral_id: referral.id,
                             },
                         );
@@ -385,7 +391,7 @@ pub fn on_offer_answer(app: &AppHandle, answer: OfferAnswer) {
                 .map(|_| ()),
             OfferAnswer::Open(id) => {
                 tray::show_main(&app);
-                let _ = app.emit("open_referral", OpenReferral { referral_id: id });
+                let _ = app.emit("open_referral", ReferralRef { referral_id: id });
                 Ok(())
             }
         };

@@ -7,14 +7,20 @@
 //! - [`tray`]: the tray icon per presence state and its menu (Today's Availability toggle);
 //! - [`notifications`]: offer notifications with Accept / Reject;
 //! - [`lifecycle`]: closing hides to the tray;
-//! - [`shell`], [`settings`]: the session and the device settings.
+//! - [`deep_link`]: `hod://referral/<id>` links open the app on that referral;
+//! - [`shell`], [`settings`]: the session and the device settings;
+//! - [`payloads`], [`bindings`]: the window's event payloads, and the TypeScript generated
+//!   from every type that crosses to the window.
 //!
 //! Everything that is not windows, tray icons and notifications lives in `hod-client`.
 
+pub mod bindings;
 pub mod bridge;
 pub mod commands;
+pub mod deep_link;
 pub mod lifecycle;
 pub mod notifications;
+pub mod payloads;
 pub mod settings;
 pub mod shell;
 pub mod tray;
@@ -41,10 +47,12 @@ pub fn run() {
         )
         .try_init();
     let result = tauri::Builder::default()
-        // First: a second launch focuses the running app instead of starting another.
+        // First: a second launch focuses the running app instead of starting another, and
+        // hands its `hod://` link (an e-mail's "open in the app") to the deep-link plugin.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_main(app);
         }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -64,6 +72,7 @@ pub fn run() {
                 bridge::on_offer_answer(&answers, answer);
             })?;
             app.manage(notifier);
+            deep_link::install(&handle);
             // macOS asks the user once; elsewhere this answers "granted" at once. On Windows
             // the installers register the app's identifier as its AppUserModelID, which is
             // what lets its toasts show.

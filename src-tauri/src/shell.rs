@@ -4,12 +4,13 @@
 use crate::settings::{self, AppSettings};
 use hod_client::engine::{Client, ClientConfig};
 use hod_client::error_body::ErrorBody;
+use hod_domain::wire::v1::ReferralId;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 /// Values the login screen starts with (`make run` passes a demo login).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LoginPrefill {
     pub server_url: String,
     pub username: String,
@@ -39,6 +40,8 @@ pub struct Shell {
     client: tokio::sync::Mutex<Option<Client>>,
     settings: Mutex<AppSettings>,
     pub prefill: Option<LoginPrefill>,
+    /// A referral a launch link asked for, until the signed-in window takes it.
+    pending_open: Mutex<Option<ReferralId>>,
 }
 
 impl Shell {
@@ -49,7 +52,20 @@ impl Shell {
             client: tokio::sync::Mutex::new(None),
             settings: Mutex::new(settings),
             prefill: LoginPrefill::from_env(),
+            pending_open: Mutex::new(None),
         }
+    }
+
+    /// Keeps the referral a launch link points to until the window asks for it.
+    pub fn set_pending_open(&self, id: ReferralId) {
+        if let Ok(mut pending) = self.pending_open.lock() {
+            *pending = Some(id);
+        }
+    }
+
+    /// The referral a launch link pointed to, once.
+    pub fn take_pending_open(&self) -> Option<ReferralId> {
+        self.pending_open.lock().ok().and_then(|mut p| p.take())
     }
 
     /// The server to open at launch: the pre-fill's, else the last one signed in to.

@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callsOf, renderApp, useClock } from './helpers';
-import { FakeHost } from '../src/lib/host.fake';
+import { FakeHost, referral } from '../src/lib/host.fake';
 
 afterEach(() => vi.useRealTimers());
 
@@ -11,7 +11,9 @@ describe('Manage Referrals', () => {
     // The server's clock is 40 s ahead of this computer's.
     const host = new FakeHost({ demo: false, offsetMs: 40_000 });
     const serverNow = host.serverNow();
-    host.referrals.set(7, {
+    host.referrals.set(
+      7,
+      referral({
       id: 7,
       status: 'pending',
       state: 'TX',
@@ -24,7 +26,8 @@ describe('Manage Referrals', () => {
         deadline: new Date(serverNow + 10 * 60_000).toISOString(),
       },
       updated_at: new Date(serverNow).toISOString(),
-    });
+      }),
+    );
     await renderApp({}, host);
     const countdown = await screen.findByTestId('countdown-7');
     expect(countdown).toHaveTextContent('10:00');
@@ -42,7 +45,8 @@ describe('Manage Referrals', () => {
     const { host } = await renderApp({ demo: false });
     expect(screen.getByText('No referral is waiting for you.')).toBeInTheDocument();
     const now = host.serverNow();
-    host.offer({
+    host.offer(
+      referral({
       id: 55,
       status: 'pending',
       state: 'OH',
@@ -52,7 +56,8 @@ describe('Manage Referrals', () => {
       assigned_at: new Date(now).toISOString(),
       offer: { offered_at: new Date(now).toISOString(), deadline: new Date(now + 15 * 60_000).toISOString() },
       updated_at: new Date(now).toISOString(),
-    });
+      }),
+    );
     expect(await screen.findByTestId('offer-55')).toHaveTextContent('Dayton, OH 45402');
   });
 
@@ -91,7 +96,7 @@ describe('Manage Referrals', () => {
     const host = new FakeHost();
     // Even if contact details reached the UI for a missed referral, they stay hidden.
     const missed = host.referrals.get(1009)!;
-    missed.contact = { name: 'Should Not Show', phone: '+1-555-0199', email: 'x@example.org' };
+    missed.contact = { name: 'Should Not Show', phone: '+1-555-0199', email: 'x@example.org', notes: null };
     const { user } = await renderApp({}, host);
     const row = await screen.findByTestId('row-1009');
     expect(row).toHaveTextContent('Missed Referral');

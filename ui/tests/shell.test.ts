@@ -128,6 +128,18 @@ describe('login', () => {
     });
   });
 
+  it('an offer e-mail\'s hod:// link that launched the app opens its referral after sign-in', async () => {
+    i18n.lang = 'en';
+    const host = new FakeHost({ signedIn: false, launchedFor: 1031 });
+    render(App, { props: { host } });
+    const user = userEvent.setup();
+    await screen.findByRole('heading', { name: 'Sign in to Help On Demand' });
+    await user.type(screen.getByLabelText('Password'), 'Demo-pass1!');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { level: 1, name: /Maria Lopez/ })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: /555-0142/ })).toHaveAttribute('href', 'tel:+1-555-0142');
+  });
+
   it('an ended session returns to the login screen', async () => {
     const { host } = await renderApp();
     host.session = { ...host.session, signed_in: false };

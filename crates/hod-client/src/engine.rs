@@ -344,6 +344,16 @@ impl Client {
         self.read(Cache::profile)
     }
 
+    /// Whether the agent's Preferred Contact Method includes app notifications (CP-1): with
+    /// Email & Text or Email Only, offers still show in the window and the tray but raise no
+    /// desktop notification. True while no profile is cached yet.
+    pub fn wants_app_notifications(&self) -> bool {
+        match self.profile() {
+            Ok(Some(profile)) => profile.preferred_contact_method.channels().app,
+            _ => true,
+        }
+    }
+
     pub fn availability(&self) -> Result<Option<Availability>, ClientError> {
         self.read(Cache::availability)
     }

@@ -9,15 +9,17 @@
 use crate::error::{ApiFailure, CacheError, ClientError};
 use hod_domain::wire::v1::ErrorCode;
 use hod_domain::ValidationError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What a failed command rejects with: a stable code the UI translates, and a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// For `validation`: every field in error, with the rule it breaks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ValidationError>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
 }
 

@@ -8,7 +8,7 @@ use hod_domain::referral::OfferOutcome;
 use hod_domain::wire::v1::ReferralId;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionState {
     Online,

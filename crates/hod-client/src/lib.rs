@@ -18,6 +18,7 @@ pub mod api;
 pub mod backoff;
 pub mod cache;
 pub mod clock;
+pub mod deep_link;
 pub mod engine;
 pub mod error;
 pub mod error_body;

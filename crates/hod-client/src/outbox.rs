@@ -20,7 +20,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 /// One agent action, as it will be sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum OutboxAction {
     Accept {
@@ -125,7 +125,7 @@ enum Undo {
 }
 
 /// What happened to the optimistic effect of a refused item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Rollback {
     /// The value from before the action is back.
@@ -154,7 +154,7 @@ pub struct OutboxItem {
 }
 
 /// A queued action the server refused, for the UI to list until dismissed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Refusal {
     pub outbox_id: i64,
     pub action: OutboxAction,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::events::ConnectionState;
 
 /// The language of the app's own texts (tray, notifications).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Locale {
     #[default]

@@ -53,7 +53,7 @@ impl Channels {
 /// The agent's Preferred Contact Method: exactly the four options of CP-1.
 ///
 /// The default is the recommended *Email, Text & App Notification* (CP-2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PreferredContactMethod {
     /// *Email, Text & App Notification* (recommended).
@@ -122,7 +122,7 @@ impl fmt::Display for PreferredContactMethod {
 }
 
 /// A caution shown when the agent picks a Preferred Contact Method (CP-2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactMethodWarning {
     /// E-mail alone can arrive late and eat the 15-minute accept window (MR-1, MR-5).

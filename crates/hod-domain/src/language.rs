@@ -6,7 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A language as a lower-case ISO 639 code of two or three letters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+#[ts(type = "string")]
 #[serde(try_from = "String", into = "String")]
 pub struct Language(String);
 

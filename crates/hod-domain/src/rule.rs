@@ -9,7 +9,7 @@ use std::fmt;
 macro_rules! rules {
     ($($variant:ident => $id:literal),+ $(,)?) => {
         /// A program rule id, written like `AV-4` on the wire and in messages.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
         pub enum Rule {
             $(#[serde(rename = $id)] $variant,)+
         }

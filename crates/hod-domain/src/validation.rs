@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What is wrong with one field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ValidationCode {
     /// An end that is not after its start.
@@ -35,7 +35,7 @@ pub enum ValidationCode {
 }
 
 /// One problem with one field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ValidationError {
     /// Path of the field in the wire form, e.g. `weekly.monday.breaks[0].start`.
     pub field: String,

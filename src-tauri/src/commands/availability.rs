@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tauri::State;
 
 /// Standard Hours as the Availability Settings screen saves them (AV-5).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct Schedule {
     pub time_zone: AgentTimeZone,
     pub weekly: WeeklySchedule,

@@ -4,20 +4,23 @@ use super::CommandResult;
 use crate::shell::{LoginPrefill, Shell};
 use hod_client::error_body::ErrorBody;
 use hod_client::ConnectionState;
-use hod_domain::wire::v1::MissedAlertView;
+use hod_domain::wire::v1::{MissedAlertView, ReferralId};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct SessionState {
     pub signed_in: bool,
     pub server_url: Option<String>,
     pub username: Option<String>,
     pub prefill: Option<LoginPrefill>,
     pub missed_alert: Option<MissedAlertView>,
+    /// A referral to open at once: the app was launched by its `hod://referral/<id>` link.
+    /// Given to the first signed-in answer only.
+    pub open_referral: Option<ReferralId>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ConnectionInfo {
     pub state: ConnectionState,
     /// Actions in the outbox the server has not answered yet.
@@ -37,6 +40,11 @@ pub async fn session_state_of(shell: &Shell) -> SessionState {
             .filter(|_| signed_in)
             .and_then(|c| c.missed_alert().ok().flatten())
             .filter(|alert| alert.count > 0),
+        open_referral: if signed_in {
+            shell.take_pending_open()
+        } else {
+            None
+        },
     }
 }
 

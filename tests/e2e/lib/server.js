@@ -54,6 +54,10 @@ export async function login({ username, password } = ANA) {
 
 export const availability = (token) => request('GET', '/v1/availability', { token });
 export const referral = (token, id) => request('GET', `/v1/referrals/${id}`, { token });
+export const switchTodayOn = (token) =>
+  request('POST', '/v1/availability/today', { token, body: { on: true } });
+export const setContactMethod = (token, method) =>
+  request('PATCH', '/v1/profile', { token, body: { preferred_contact_method: method } });
 
 /** Puts every demo agent but ana Out of Office with no end date. */
 export async function onlyAnaTakesReferrals() {

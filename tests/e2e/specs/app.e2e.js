@@ -4,6 +4,7 @@
 // session, one agent: ana, the only demo agent taking referrals here).
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as server from '../lib/server.js';
 import { clickTrayItem, invokeAction, notifications, trayItems, trayMenu } from '../lib/dbus.js';
 import { allByRole, byRole, checkScreen, click, noneByRole, pageText, waitForText } from '../lib/ui.js';
@@ -146,6 +147,22 @@ describe('Help On Demand desktop app', () => {
     });
   });
 
+  it("an offer e-mail's hod://referral link opens the running app on that referral", async () => {
+    const offer = offers.notification;
+    assert.ok(offer, 'needs the referral accepted from the notification');
+    await toReferralList();
+    // What the desktop does for a clicked link: start the app with it. The running instance
+    // gets the link through the single-instance plugin, and the new process ends.
+    const second = spawnSync(process.env.HOD_E2E_APP, [`hod://referral/${offer.id}`], {
+      env: process.env,
+      timeout: 60_000,
+      encoding: 'utf8',
+    });
+    assert.equal(second.status, 0, `the second launch did not hand over and end: ${second.stderr}`);
+    await byRole('heading', new RegExp(`^${escapeRe(offer.consumer_name)}`), { timeout: 30_000 });
+    await byRole('link', `Call ${offer.phone}`);
+  });
+
   it('CE-3: rejects an offer in the window', async () => {
     await toReferralList();
     const offer = await server.intake({ consumer_name: 'Pedro Rechazo' });
@@ -259,8 +276,13 @@ describe('Help On Demand desktop app', () => {
     await click('button', 'Close', { within: await byRole('region', "Today's Availability") });
   });
 
-  it('AV-7: sets Out of Office with No End Date, shown until switched off', async () => {
-    await click('button', 'Out of Office…');
+  it('AV-7: sets Out of Office with No End Date from the tray, shown until switched off', async () => {
+    // The tray's "Out of Office…" brings the window up on the dialog.
+    await goTo('Manage Referrals');
+    const menu = await eventually(() => trayMenu(), { message: 'no tray menu on D-Bus (com.canonical.dbusmenu)' });
+    const item = trayItems(menu).find((i) => i.label === 'Out of Office…');
+    assert.ok(item, `no "Out of Office…" in ${JSON.stringify(trayItems(menu))}`);
+    clickTrayItem(menu, item.id);
     const dialog = await byRole('dialog', 'Out of Office');
     await click('checkbox', 'No End Date', { within: dialog });
     await checkScreen('out-of-office-dialog', 'en');
@@ -415,5 +437,49 @@ describe('Help On Demand desktop app', () => {
     await toReferralList();
     await byRole('alert', /^Alert! You have missed \d+ referrals? in the last 7 days/, { timeout: 30_000 });
     await checkScreen('manage-referrals-missed-alert', 'en');
+  });
+
+  it('CP-1: with Email & Text, an offer shows in the window but raises no desktop notification', async () => {
+    const contactMethod = async (expected) => {
+      await goTo('Profile');
+      const select = await byRole('combobox', 'Preferred Contact Method');
+      await eventually(async () => (await select.getValue()) === expected, {
+        message: `the Profile never showed ${expected}`,
+      });
+    };
+    // Taking referrals again (the offline case left Today's Availability Off).
+    await server.switchTodayOn(token);
+    await eventually(async () => (await (await todaySwitch()).getAttribute('aria-checked')) === 'true', {
+      message: "the window never showed Today's Availability On",
+    });
+    const seen = notifications().length;
+    await server.setContactMethod(token, 'email_text');
+    await contactMethod('email_text');
+    const quiet = await server.intake({ consumer_name: 'Quieta Correo', city: 'Round Rock', zip: '78664' });
+    await toReferralList();
+    const card = await offerCard(quiet.id, { timeout: LONG });
+    // Answered (CE-3: no penalty), so the next offer can come to ana at once.
+    await click('button', 'Reject', { within: card });
+    await click('button', 'Reject referral', { within: await byRole('dialog', 'Reject this referral?') });
+    await noneByRole('article', new RegExp(`#${quiet.id}$`));
+
+    // Back to Email, Text & App Notification: the next offer's notification is the first one
+    // since, so the quiet offer raised none.
+    await server.setContactMethod(token, 'email_text_app');
+    await contactMethod('email_text_app');
+    const loud = await server.intake({ consumer_name: 'Ruidosa App', city: 'Austin', zip: '78701' });
+    const raised = await eventually(
+      () => {
+        const offersSince = notifications()
+          .slice(seen)
+          .filter((n) => n.summary?.includes('New referral'));
+        return offersSince.length > 0 ? offersSince : null;
+      },
+      { timeout: LONG, message: 'no Notify for the offer after switching the app channel back on' },
+    );
+    assert.match(raised[0].summary, /Austin/, `the first notification since was ${raised[0].summary}`);
+    assert.ok(!raised.some((n) => /Round Rock/.test(n.summary)), 'the Email & Text offer raised a notification');
+    await toReferralList();
+    await offerCard(loud.id, { timeout: LONG });
   });
 });

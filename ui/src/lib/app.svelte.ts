@@ -167,6 +167,11 @@ export class AppState {
   }
 
   async loadSignedIn(): Promise<void> {
+    // The app was launched by a `hod://referral/<id>` link (an offer e-mail).
+    if (this.session?.open_referral != null) {
+      this.screen = 'referrals';
+      this.openReferral = this.session.open_referral;
+    }
     this.missedAlert = this.session?.missed_alert?.count ? this.session.missed_alert : null;
     this.missedAlertDismissed = false;
     await Promise.all([

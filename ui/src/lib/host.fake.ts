@@ -22,6 +22,7 @@ import type {
   HostErrorBody,
   Profile,
   Referral,
+  ReferralId,
   ReferralListPage,
   ReferralQuery,
   Schedule,
@@ -43,6 +44,8 @@ export interface FakeOptions {
   /** Start with the demo data (offers, referrals, a missed one). */
   demo?: boolean;
   language?: 'en' | 'es';
+  /** The app was launched by `hod://referral/<id>`: the shell holds the id until sign-in. */
+  launchedFor?: ReferralId;
 }
 
 function day(enabled: boolean): DaySchedule {
@@ -87,10 +90,27 @@ export function demoProfile(): Profile {
   };
 }
 
+/** A referral row as the shell sends it: every optional part present, as `null` or empty. */
+export function referral(
+  fields: Pick<Referral, 'id' | 'status' | 'state' | 'city' | 'zip' | 'language' | 'assigned_at' | 'updated_at'> &
+    Partial<Referral>,
+): Referral {
+  return {
+    outcome: null,
+    offer: null,
+    accepted_at: null,
+    contact: null,
+    contact_attempts: [],
+    completion_outcome: null,
+    not_a_good_referral_reason: null,
+    ...fields,
+  };
+}
+
 export function demoReferrals(now: number): Referral[] {
   const iso = (t: number) => new Date(t).toISOString();
   return [
-    {
+    referral({
       id: 1042,
       status: 'pending',
       outcome: null,
@@ -101,8 +121,8 @@ export function demoReferrals(now: number): Referral[] {
       assigned_at: iso(now - 2 * MIN),
       offer: { offered_at: iso(now - 2 * MIN), deadline: iso(now + 13 * MIN) },
       updated_at: iso(now - 2 * MIN),
-    },
-    {
+    }),
+    referral({
       id: 1031,
       status: 'accepted',
       outcome: 'accepted',
@@ -120,8 +140,8 @@ export function demoReferrals(now: number): Referral[] {
       },
       contact_attempts: [],
       updated_at: iso(now - 9 * MIN),
-    },
-    {
+    }),
+    referral({
       id: 1017,
       status: 'in_progress',
       outcome: 'accepted',
@@ -138,8 +158,8 @@ export function demoReferrals(now: number): Referral[] {
         { channel: 'phone', at: iso(now - 4 * 60 * MIN), outcome: 'left_message' },
       ],
       updated_at: iso(now - 4 * 60 * MIN),
-    },
-    {
+    }),
+    referral({
       id: 1009,
       status: 'pending',
       outcome: 'missed',
@@ -149,8 +169,8 @@ export function demoReferrals(now: number): Referral[] {
       language: 'es',
       assigned_at: iso(now - 2 * 24 * 60 * MIN),
       updated_at: iso(now - 2 * 24 * 60 * MIN + 15 * MIN),
-    },
-    {
+    }),
+    referral({
       id: 998,
       status: 'completed',
       outcome: 'accepted',
@@ -166,7 +186,7 @@ export function demoReferrals(now: number): Referral[] {
       ],
       completion_outcome: 'enrolled_in_qhp',
       updated_at: iso(now - 3 * 24 * 60 * MIN),
-    },
+    }),
   ];
 }
 
@@ -211,6 +231,8 @@ export function weekSegments(schedule: Schedule, from: Date, to: Date): Availabi
 export class FakeHost implements Host {
   readonly now: () => number;
   session: SessionState;
+  /** Like the shell: a launch link's referral, given to the first signed-in session answer. */
+  private launchedFor: ReferralId | null;
   referrals = new Map<number, Referral>();
   profile: Profile = demoProfile();
   availability: Availability;
@@ -221,6 +243,12 @@ export class FakeHost implements Host {
   readonly calls: { command: CommandName; args: unknown }[] = [];
   private failures = new Map<CommandName, HostErrorBody>();
   private handlers = new Map<EventName, Set<(payload: never) => void>>();
+
+  private sessionAnswer(): SessionState {
+    const open_referral = this.session.signed_in ? this.launchedFor : null;
+    if (this.session.signed_in) this.launchedFor = null;
+    return { ...this.session, open_referral };
+  }
 
   constructor(options: FakeOptions = {}) {
     this.now = options.now ?? (() => Date.now());
@@ -237,7 +265,9 @@ export class FakeHost implements Host {
       username: 'dana',
       prefill: { server_url: 'http://127.0.0.1:8080', username: 'dana', password: null },
       missed_alert: null,
+      open_referral: null,
     };
+    this.launchedFor = options.launchedFor ?? null;
     this.availability = {
       settings: { time_zone: 'America/New_York', weekly: standardWeek(), today: null, out_of_office: [] },
       status: { available: false, reason: 'after_hours', until: null },
@@ -367,13 +397,13 @@ export class FakeHost implements Host {
   }
 
   private commands: { [C in CommandName]: (args: HostCommands[C]['args']) => HostCommands[C]['result'] } = {
-    session_state: () => this.session,
+    session_state: () => this.sessionAnswer(),
     login: (a) => {
       if (!a.username || a.password.length < 8) {
         throw new HostError({ code: 'unauthorized', message: 'Wrong username or password.' });
       }
       this.session = { ...this.session, signed_in: true, server_url: a.server_url, username: a.username };
-      return this.session;
+      return this.sessionAnswer();
     },
     logout: () => {
       this.session = { ...this.session, signed_in: false };

@@ -12,6 +12,7 @@
 import type {
   AppSettings,
   Availability,
+  AvailabilityChanged,
   AvailabilitySegment,
   AvailabilityStatus,
   CompletionOutcome,
@@ -24,13 +25,15 @@ import type {
   MissedAlertView,
   NavigateTarget,
   NotAGoodReferralReason,
-  OfferOutcome,
+  OfferNew,
+  OfferResolved,
   PreferredContactMethod,
   Profile,
   Referral,
   ReferralId,
   ReferralListPage,
   ReferralQuery,
+  ReferralRef,
   ReferralStatus,
   Refusal,
   Schedule,
@@ -100,10 +103,10 @@ export interface HostCommands {
 
 /** Every event the shell emits, and its payload. */
 export interface HostEvents {
-  offer_new: { referral_id: ReferralId; deadline: Instant | null };
-  offer_resolved: { referral_id: ReferralId; outcome: OfferOutcome };
-  referral_changed: { referral_id: ReferralId };
-  availability_changed: { status: AvailabilityStatus | null };
+  offer_new: OfferNew;
+  offer_resolved: OfferResolved;
+  referral_changed: ReferralRef;
+  availability_changed: AvailabilityChanged;
   profile_changed: null;
   missed_alert_changed: MissedAlertView;
   connection_state: ConnectionInfo;
@@ -111,7 +114,7 @@ export interface HostEvents {
   /** The server no longer accepts the session: back to the login screen. */
   signed_out: null;
   /** A notification click or deep link asks for a referral. */
-  open_referral: { referral_id: ReferralId };
+  open_referral: ReferralRef;
   /** The tray menu asks for a screen. */
   navigate: NavigateTarget;
 }

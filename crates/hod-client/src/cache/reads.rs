@@ -14,7 +14,7 @@ use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferralSort {
     /// *Referral Assigned* date and time (MR-4).
@@ -25,7 +25,7 @@ pub enum ReferralSort {
     State,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SortDirection {
     Ascending,
@@ -35,7 +35,7 @@ pub enum SortDirection {
 }
 
 /// Filters, sort and page for Manage Referrals. Empty filter lists mean "any".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct ReferralQuery {
     pub statuses: Vec<ReferralStatus>,
@@ -67,7 +67,7 @@ impl Default for ReferralQuery {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ReferralListPage {
     pub referrals: Vec<Referral>,
     /// Rows matching the filters, over all pages.

@@ -127,6 +127,9 @@ pub async fn run(
                 Message::Text(text) => match serde_json::from_str::<ServerMessage>(&text) {
                     Ok(ServerMessage::Change(change)) => changes.push(*change),
                     Ok(ServerMessage::Heartbeat { .. }) => answer_heartbeat = true,
+                    // The app reminds from the cached deadline itself (5 and 1 minutes left),
+                    // offline too; the server's reminder adds nothing to show.
+                    Ok(ServerMessage::OfferReminder { .. }) => {}
                     // A newer server may send kinds this version does not know.
                     Err(e) => tracing::warn!(
                         error = %crate::api::json_error(&e),

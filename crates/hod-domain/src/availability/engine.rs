@@ -23,7 +23,7 @@ const DAY: i64 = 86_400;
 const SEARCH_HORIZON: i64 = 15 * DAY;
 
 /// Why an agent is or is not available.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AvailabilityReason {
     /// Inside today's Standard Hours (AV-1).
@@ -63,7 +63,7 @@ impl AvailabilityReason {
 }
 
 /// The answer to "can this agent take a referral now?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AvailabilityStatus {
     pub available: bool,
     pub reason: AvailabilityReason,
@@ -73,7 +73,7 @@ pub struct AvailabilityStatus {
 }
 
 /// A stretch of time with one availability and one reason, for a week view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AvailabilitySegment {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,

@@ -6,7 +6,7 @@ use chrono::Weekday;
 use serde::{Deserialize, Serialize};
 
 /// A period inside the day's hours when the agent is not available, e.g. lunch (AV-4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Break {
     pub start: WallTime,
     pub end: WallTime,
@@ -15,7 +15,7 @@ pub struct Break {
 /// One day of the week: whether it is taken in (AV-3), its hours and its breaks.
 ///
 /// A day switched off keeps its hours, so switching it back on restores them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DaySchedule {
     pub enabled: bool,
     pub start: WallTime,
@@ -109,7 +109,7 @@ impl DaySchedule {
 }
 
 /// The Standard Hours of Availability for each day of the week.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct WeeklySchedule {
     pub monday: DaySchedule,
     pub tuesday: DaySchedule,

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The agent's IANA time zone (AV-2), e.g. `America/Chicago`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(type = "string")]
 #[serde(try_from = "String", into = "String")]
 pub struct AgentTimeZone(Tz);
 
@@ -61,7 +62,7 @@ impl From<AgentTimeZone> for String {
 }
 
 /// Everything that decides when an agent receives referrals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AvailabilitySettings {
     pub time_zone: AgentTimeZone,
     pub weekly: WeeklySchedule,

@@ -17,7 +17,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The position of the Today's Availability switch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "switch", rename_all = "snake_case")]
 pub enum TodaySwitch {
     /// Green: referrals until `stop_referrals_at` (shown in red in the pop-up).
@@ -27,7 +27,7 @@ pub enum TodaySwitch {
 }
 
 /// Today's Availability as switched on a given local date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TodayOverride {
     /// The agent's local date the override belongs to.
     pub date: NaiveDate,

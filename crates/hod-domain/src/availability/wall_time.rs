@@ -8,7 +8,10 @@ use std::fmt;
 /// A time of day on the agent's wall clock, to the minute.
 ///
 /// `24:00` is allowed and means the end of the local day, so hours can run to midnight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(type = "string")]
 #[serde(try_from = "String", into = "String")]
 pub struct WallTime(pub(super) u16);
 

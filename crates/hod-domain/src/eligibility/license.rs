@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a license stands with the state that issued it. Only [`LicenseStatus::Active`]
 /// counts toward receiving referrals (rule ST-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LicenseStatus {
     Active,
@@ -20,7 +20,7 @@ pub enum LicenseStatus {
 ///
 /// NIPR lists the lines of authority of a license separately, each with its own status and
 /// dates, so a license with two lines is two `License` values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct License {
     pub state: StateCode,
     /// The state's own label, e.g. "Accident & Health" (see

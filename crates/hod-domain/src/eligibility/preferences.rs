@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 /// follows the licenses: a state the agent becomes eligible in is included at once. After
 /// saving, only the saved states count (ST-3), and only while they stay eligible, because a
 /// license can lapse after the choice was saved.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum StatePreferences {
     /// Nothing saved yet: every eligible state is selected (ST-2).

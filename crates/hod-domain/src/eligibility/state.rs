@@ -13,8 +13,9 @@ macro_rules! state_codes {
     ($($code:ident => $name:literal),+ $(,)?) => {
         /// A U.S. state, the District of Columbia or a territory, written as its postal code
         /// ("TX"). Ordered by code, so sets of states list alphabetically.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
         #[serde(try_from = "String", into = "&'static str")]
+        #[ts(type = "string")]
         pub enum StateCode {
             $(#[doc = $name] $code,)+
         }

@@ -27,7 +27,7 @@ pub enum OfferAction {
 }
 
 /// How an offer ended for the agent it was made to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferOutcome {
     /// The agent accepted in time; the referral is theirs (RS-2).

@@ -29,7 +29,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where a referral stands, in the words of Manage Referrals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferralStatus {
     /// RS-1: ready to be accepted or rejected.
@@ -182,7 +184,7 @@ fn blocking_rule(from: ReferralStatus, to: ReferralStatus) -> Rule {
 
 /// RS-6: how a completed referral ended. RS-8 asks agents to point consumers to QHPs, Medicaid and
 /// CHIP where they fit; completion records which one it was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CompletionOutcome {
     /// Enrolled in a Marketplace Qualified Health Plan (QHP).
@@ -203,7 +205,7 @@ impl CompletionOutcome {
 }
 
 /// RS-5: why the agent cannot help. Optional; the tip sheet's examples plus CE-4's case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NotAGoodReferralReason {
     /// The consumer gave wrong contact details.
@@ -220,7 +222,7 @@ pub enum NotAGoodReferralReason {
 }
 
 /// The agent's "set status" request: the new status and what it needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StatusChange {
     pub to: ReferralStatus,
     /// Required with Referral Completed, refused with any other status (RS-6).

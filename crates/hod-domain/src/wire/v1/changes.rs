@@ -50,4 +50,11 @@ pub enum ServerMessage {
     Heartbeat {
         server_time: DateTime<Utc>,
     },
+    /// The offer is still pending close to its deadline (the app channel's reminder, sent
+    /// `reminder_before` the deadline when the agent's contact method includes the app).
+    /// Not a change: nothing to apply, and not replayed after a reconnect.
+    OfferReminder {
+        referral_id: ReferralId,
+        deadline: DateTime<Utc>,
+    },
 }

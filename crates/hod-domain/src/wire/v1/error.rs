@@ -5,7 +5,7 @@ use crate::ValidationError;
 use serde::{Deserialize, Serialize};
 
 /// Stable error codes; clients translate these, never the message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Input breaks a rule; see `errors`.
@@ -32,7 +32,7 @@ pub enum ErrorCode {
     Internal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,

@@ -18,12 +18,12 @@ pub use profile::{
     Suspension, TodayRequest,
 };
 pub use referral::{
-    ConsumerContact, ContactAttemptRequest, OfferView, Referral, ReferralId, ReferralPage,
-    RejectRequest, MISSED_REFERRAL_NAME,
+    referral_app_link, ConsumerContact, ContactAttemptRequest, OfferView, Referral, ReferralId,
+    ReferralPage, RejectRequest, APP_LINK_SCHEME, MISSED_REFERRAL_NAME,
 };
 
 /// The missed-referral alert (MR-3), present only when the count is above zero.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct MissedAlertView {
     pub count: u32,
     /// The program's wording, in the language asked for.

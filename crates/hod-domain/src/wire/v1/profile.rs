@@ -33,13 +33,13 @@ pub struct LoginResponse {
 }
 
 /// Why and since when an agent is suspended (AV-9).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Suspension {
     pub since: DateTime<Utc>,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Profile {
     pub npn: String,
     pub name: String,
@@ -61,7 +61,7 @@ pub struct Profile {
 }
 
 /// Changes from the Profile screen; absent fields stay as they are.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ProfileUpdate {
     #[serde(default)]
     pub preferred_contact_method: Option<PreferredContactMethod>,
@@ -73,14 +73,14 @@ pub struct ProfileUpdate {
 }
 
 /// The Availability Settings screen and what it means right now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Availability {
     pub settings: AvailabilitySettings,
     pub status: AvailabilityStatus,
 }
 
 /// Switch Today's Availability (AV-6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TodayRequest {
     pub on: bool,
     /// With `on`: the Stop Referrals time; the default when absent.
@@ -89,7 +89,7 @@ pub struct TodayRequest {
 }
 
 /// Set Out of Office (AV-7); no `to` means No End Date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct OutOfOfficeRequest {
     pub from: DateTime<Utc>,
     #[serde(default)]

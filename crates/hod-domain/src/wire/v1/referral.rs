@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// What the name column reads for a missed referral (MR-4).
 pub const MISSED_REFERRAL_NAME: &str = "Missed Referral";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(transparent)]
 pub struct ReferralId(pub i64);
 
@@ -23,7 +25,15 @@ impl std::fmt::Display for ReferralId {
 }
 
 /// The consumer's contact details: sent only to the agent who accepted (MR-4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The URL scheme of links into the desktop app.
+pub const APP_LINK_SCHEME: &str = "hod";
+
+/// The link that opens the desktop app on a referral, as notification e-mails carry it.
+pub fn referral_app_link(id: ReferralId) -> String {
+    format!("{APP_LINK_SCHEME}://referral/{}", id.0)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ConsumerContact {
     pub name: String,
     pub phone: String,
@@ -34,14 +44,14 @@ pub struct ConsumerContact {
 }
 
 /// The accept window of a pending offer (MR-1), deadline by the server's clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct OfferView {
     pub offered_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
 }
 
 /// One row of Manage Referrals, from this agent's side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Referral {
     pub id: ReferralId,
     /// This agent's status for the referral (RS-1..RS-6).
@@ -102,14 +112,14 @@ pub struct ReferralPage {
 }
 
 /// Reject an offer, with an optional reason (CE-3: no penalty).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RejectRequest {
     #[serde(default)]
     pub reason: Option<String>,
 }
 
 /// Log a contact attempt (CE-4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ContactAttemptRequest {
     pub channel: ContactChannel,
     pub outcome: ContactOutcome,
