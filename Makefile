@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 # Packages needed to build and test: C toolchain for bundled SQLite, pkg-config, and
 # PostgreSQL's server binaries (the tests start a throwaway cluster of their own).
-BUILD_PACKAGES := build-essential pkg-config curl ca-certificates postgresql util-linux
+BUILD_PACKAGES := build-essential pkg-config curl ca-certificates postgresql util-linux python3-aiosmtpd
 # The desktop app (Tauri 2 on WebKitGTK) and its bundles.
 DESKTOP_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev \
 	librsvg2-dev libsoup-3.0-dev file
@@ -21,7 +21,7 @@ else
 NEXTEST_PROFILE := default
 endif
 
-.PHONY: help deps toolchain packages node test fmt fmt-check lint unit doc-test ui ui-test bench run package e2e tauri-driver
+.PHONY: help deps toolchain packages node test fmt fmt-check lint unit doc-test ui ui-test bench run package e2e tauri-driver bindings
 
 help:
 	@echo "make run    - build and start the server with demo agents and simulated consumers, and open the app"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench  - run the benchmarks recorded in docs/benchmarks.md"
 	@echo "make package - build the desktop app's .deb and .rpm (target/release/bundle/)"
 	@echo "make fmt    - format the code"
+	@echo "make bindings - regenerate ui/src/lib/bindings.ts from the Rust types"
 	@echo "make e2e    - end-to-end tests of the desktop app on a virtual display (scripts/e2e.sh)"
 
 deps: packages toolchain node
@@ -78,6 +79,11 @@ ui:
 # are built on their own systems with `npx tauri build`.
 package: deps ui
 	ui/node_modules/.bin/tauri build --bundles deb,rpm
+
+# The TypeScript mirror of the Rust types the window sees (src-tauri/src/bindings.rs). The
+# unit tests fail while the committed file is stale.
+bindings:
+	UPDATE_BINDINGS=1 cargo test -p hod-desktop --lib --locked bindings
 
 bench: deps
 	cargo bench -p hod-domain --bench availability

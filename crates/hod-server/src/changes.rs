@@ -8,6 +8,8 @@
 //! its cursor.
 
 use crate::store::AgentId;
+use chrono::{DateTime, Utc};
+use hod_domain::wire::v1::ReferralId;
 use tokio::sync::broadcast;
 
 /// "This agent's feed now reaches `seq`."
@@ -17,15 +19,36 @@ pub struct ChangeNotice {
     pub seq: i64,
 }
 
+/// "Remind this agent that this offer is still pending" (the app channel's reminder,
+/// issue 6): sent on the agent's open WebSockets as `{"kind":"offer_reminder", …}`, a
+/// message kind older apps skip. Not part of the change feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfferReminder {
+    pub agent: AgentId,
+    pub referral: ReferralId,
+    pub deadline: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ChangeNotifier {
     sender: broadcast::Sender<ChangeNotice>,
+    reminders: broadcast::Sender<OfferReminder>,
 }
 
 impl ChangeNotifier {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(4096);
-        Self { sender }
+        let (reminders, _) = broadcast::channel(1024);
+        Self { sender, reminders }
+    }
+
+    /// Reminds the agent's open connections on this instance; how many were listening.
+    pub fn remind(&self, reminder: OfferReminder) -> usize {
+        self.reminders.send(reminder).unwrap_or(0)
+    }
+
+    pub fn subscribe_reminders(&self) -> broadcast::Receiver<OfferReminder> {
+        self.reminders.subscribe()
     }
 
     /// Tells every listener that `agent`'s feed reaches `seq`. Call after the commit.

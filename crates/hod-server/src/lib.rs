@@ -18,6 +18,7 @@
 //! - [`http`]: `app()`, `launch()`, the error body and the routes;
 //! - [`cli`]: the `hod-server` command line;
 //! - [`metrics`]: the Prometheus metrics served at `/metrics`;
+//! - [`notify`]: e-mail, text and app reminders from an outbox written with each offer;
 //! - [`demo`] and [`simulate`]: demo agents (`seed-demo`) and simulated consumers
 //!   (`simulate`) for a live system a person can watch.
 
@@ -30,6 +31,7 @@ pub mod dispatch;
 pub mod http;
 pub mod import;
 pub mod metrics;
+pub mod notify;
 pub mod profile;
 pub mod settings;
 pub mod simulate;

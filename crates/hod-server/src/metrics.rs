@@ -8,6 +8,7 @@
 //! The dispatcher and the handlers call the recording methods below; their signatures are
 //! the contract, the storage behind them is this module's business.
 
+use hod_domain::contact_preference::Channel;
 use hod_domain::referral::OfferOutcome;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -26,6 +27,12 @@ pub const HTTP_DURATION_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Upper bounds (seconds) of the offer-to-handover buckets: a message should reach its
+/// provider within seconds; the accept window (MR-1, MR-5) is the far end.
+pub const NOTIFICATION_HANDOVER_BUCKETS: &[f64] = &[
+    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0,
+];
+
 /// The `route` label of a request that matched no route (the fallback 404).
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
@@ -41,6 +48,63 @@ pub struct Metrics {
     time_to_accept: Histogram,
     queue_depth: AtomicU64,
     http: Mutex<BTreeMap<HttpSeries, HttpStats>>,
+    /// Per channel, in [`Channel::ALL`] order.
+    notifications: [ChannelStats; 3],
+}
+
+/// What happened to one channel's messages.
+#[derive(Debug)]
+struct ChannelStats {
+    sent: AtomicU64,
+    failed: AtomicU64,
+    retried: AtomicU64,
+    dead_lettered: AtomicU64,
+    skipped: AtomicU64,
+    handover: Histogram,
+}
+
+impl Default for ChannelStats {
+    fn default() -> Self {
+        Self {
+            sent: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            retried: AtomicU64::new(0),
+            dead_lettered: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            handover: Histogram::new(NOTIFICATION_HANDOVER_BUCKETS),
+        }
+    }
+}
+
+/// What the notification sender reports about one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationEvent {
+    /// Handed over to the provider (or, for the app channel, to the open connections).
+    Sent,
+    /// One attempt failed (or timed out).
+    Failed,
+    /// A failed message was scheduled for another attempt.
+    Retried,
+    /// Given up after the last attempt (dead letter).
+    DeadLettered,
+    /// Not sent: its offer was no longer pending.
+    Skipped,
+}
+
+fn channel_slot(channel: Channel) -> usize {
+    match channel {
+        Channel::Email => 0,
+        Channel::Text => 1,
+        Channel::App => 2,
+    }
+}
+
+fn channel_label(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "email",
+        Channel::Text => "text",
+        Channel::App => "app",
+    }
 }
 
 impl Metrics {
@@ -80,6 +144,26 @@ impl Metrics {
     /// Referrals waiting for an agent right now.
     pub fn set_queue_depth(&self, waiting: u64) {
         self.queue_depth.store(waiting, Ordering::Relaxed);
+    }
+
+    /// Counts one thing that happened to a message of `channel`.
+    pub fn notification(&self, channel: Channel, event: NotificationEvent) {
+        let stats = &self.notifications[channel_slot(channel)];
+        let counter = match event {
+            NotificationEvent::Sent => &stats.sent,
+            NotificationEvent::Failed => &stats.failed,
+            NotificationEvent::Retried => &stats.retried,
+            NotificationEvent::DeadLettered => &stats.dead_lettered,
+            NotificationEvent::Skipped => &stats.skipped,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A message was handed over to its provider `after` the offer was made.
+    pub fn notification_handed_over(&self, channel: Channel, after: Duration) {
+        self.notifications[channel_slot(channel)]
+            .handover
+            .observe(after);
     }
 
     /// One HTTP request answered. `route` must be the matched route *template* (or
@@ -157,8 +241,67 @@ impl Metrics {
         );
         let _ = writeln!(out, "hod_queue_depth {}", get(&self.queue_depth));
 
+        self.render_notifications(&mut out);
         self.render_http(&mut out);
         out
+    }
+
+    fn render_notifications(&self, out: &mut String) {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        type Family = (&'static str, &'static str, fn(&ChannelStats) -> &AtomicU64);
+        let families: [Family; 5] = [
+            (
+                "hod_notifications_sent_total",
+                "Messages handed over to their provider, by channel (email, text, app).",
+                |s| &s.sent,
+            ),
+            (
+                "hod_notifications_failed_total",
+                "Attempts to send a message that failed or timed out, by channel.",
+                |s| &s.failed,
+            ),
+            (
+                "hod_notifications_retried_total",
+                "Failed messages scheduled for another attempt, by channel.",
+                |s| &s.retried,
+            ),
+            (
+                "hod_notifications_dead_lettered_total",
+                "Messages given up after the last attempt, by channel.",
+                |s| &s.dead_lettered,
+            ),
+            (
+                "hod_notifications_skipped_total",
+                "Messages not sent because their offer was no longer pending, by channel.",
+                |s| &s.skipped,
+            ),
+        ];
+        for (name, help, field) in families {
+            header(out, name, help, "counter");
+            for channel in Channel::ALL {
+                let stats = &self.notifications[channel_slot(channel)];
+                let _ = writeln!(
+                    out,
+                    "{name}{{channel=\"{}\"}} {}",
+                    channel_label(channel),
+                    get(field(stats))
+                );
+            }
+        }
+        header(
+            out,
+            "hod_notification_handover_seconds",
+            "Time from an offer to the handover of its message to the provider, by channel.",
+            "histogram",
+        );
+        for channel in Channel::ALL {
+            let labels = format!("channel=\"{}\"", channel_label(channel));
+            self.notifications[channel_slot(channel)].handover.render(
+                out,
+                "hod_notification_handover_seconds",
+                &labels,
+            );
+        }
     }
 
     fn render_http(&self, out: &mut String) {

@@ -45,6 +45,147 @@ pub struct Settings {
     /// How often a waiting referral is tried again when no availability change is known
     /// sooner.
     pub dispatch_retry_interval: Duration,
+    /// E-mail, text and reminders (issue 6).
+    pub notifications: NotificationSettings,
+}
+
+/// How HOD reaches agents whose app is closed: e-mail (SMTP), text (an SMS provider's HTTP
+/// API) and reminders, with the outbox sender's retry policy. A channel with no server
+/// configured is off (no rows are queued for it), and `serve` says so at start.
+#[derive(Debug, Clone)]
+pub struct NotificationSettings {
+    /// SMTP relay host; `None` turns e-mail off.
+    pub smtp_host: Option<String>,
+    /// `None`: the TLS mode's usual port (25, 587 for STARTTLS, 465 for TLS).
+    pub smtp_port: Option<u16>,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<Secret>,
+    /// The From address of every e-mail.
+    pub mail_from: Option<String>,
+    /// Base URL of the SMS provider's API (Twilio form: `{base}/Accounts/{account}/
+    /// Messages.json`); `None` turns text off.
+    pub sms_api_url: Option<url::Url>,
+    /// The account (basic-auth user, and part of the path).
+    pub sms_account: Option<String>,
+    /// The account's token (basic-auth password).
+    pub sms_auth_token: Option<Secret>,
+    /// The sender number.
+    pub sms_from: Option<String>,
+    /// Reminders on text and app, this long before an offer's deadline (`None`: off).
+    pub reminder_before: Option<Duration>,
+    /// Longest one handover to a provider may take before it counts as failed.
+    pub send_timeout: Duration,
+    /// Attempts before a message is given up (dead letter).
+    pub max_attempts: u32,
+    /// First retry delay; doubled per attempt, with jitter, up to `retry_max`.
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+}
+
+impl NotificationSettings {
+    pub fn defaults() -> Self {
+        Self {
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            mail_from: None,
+            sms_api_url: None,
+            sms_account: None,
+            sms_auth_token: None,
+            sms_from: None,
+            reminder_before: Some(Duration::from_secs(5 * 60)),
+            send_timeout: Duration::from_secs(10),
+            max_attempts: 8,
+            retry_initial: Duration::from_secs(5),
+            retry_max: Duration::from_secs(120),
+        }
+    }
+
+    /// E-mail is configured (host and From address).
+    pub fn email_on(&self) -> bool {
+        self.smtp_host.is_some() && self.mail_from.is_some()
+    }
+
+    /// Text is configured (API URL, account, token and sender).
+    pub fn text_on(&self) -> bool {
+        self.sms_api_url.is_some()
+            && self.sms_account.is_some()
+            && self.sms_auth_token.is_some()
+            && self.sms_from.is_some()
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on localhost or a private network only).
+    None,
+    /// Upgrade a plain connection; refuse to send if the server cannot (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    pub fn default_port(self) -> u16 {
+        match self {
+            Self::None => 25,
+            Self::Starttls => 587,
+            Self::Tls => 465,
+        }
+    }
+}
+
+impl FromStr for SmtpTls {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "starttls" => Ok(Self::Starttls),
+            "tls" => Ok(Self::Tls),
+            other => Err(format!(
+                "{other:?} is not a TLS mode: none, starttls or tls"
+            )),
+        }
+    }
+}
+
+/// A password or token from the configuration. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret itself, for the one call that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 impl Settings {
@@ -65,6 +206,7 @@ impl Settings {
             heartbeat_interval: Duration::from_secs(10),
             heartbeat_timeout: Duration::from_secs(30),
             dispatch_retry_interval: Duration::from_secs(60),
+            notifications: NotificationSettings::defaults(),
         }
     }
 
@@ -97,7 +239,47 @@ impl Settings {
             heartbeat_interval,
             heartbeat_timeout,
             dispatch_retry_interval,
+            smtp_host,
+            smtp_port,
+            smtp_tls,
+            smtp_username,
+            smtp_password,
+            mail_from,
+            sms_api_url,
+            sms_account,
+            sms_auth_token,
+            sms_from,
+            reminders,
+            reminder_before,
+            notification_timeout,
+            notification_max_attempts,
+            notification_retry_initial,
+            notification_retry_max,
         } = layer;
+        let n = &mut self.notifications;
+        set_some(&mut n.smtp_host, smtp_host);
+        set_some(&mut n.smtp_port, smtp_port);
+        set(&mut n.smtp_tls, smtp_tls);
+        set_some(&mut n.smtp_username, smtp_username);
+        set_some(&mut n.smtp_password, smtp_password);
+        set_some(&mut n.mail_from, mail_from);
+        set_some(&mut n.sms_api_url, sms_api_url);
+        set_some(&mut n.sms_account, sms_account);
+        set_some(&mut n.sms_auth_token, sms_auth_token);
+        set_some(&mut n.sms_from, sms_from);
+        set_some(&mut n.reminder_before, reminder_before.map(|d| d.0));
+        if reminders == Some(false) {
+            n.reminder_before = None;
+        } else if reminders == Some(true) && n.reminder_before.is_none() {
+            n.reminder_before = NotificationSettings::defaults().reminder_before;
+        }
+        set(&mut n.send_timeout, notification_timeout.map(|d| d.0));
+        set(&mut n.max_attempts, notification_max_attempts);
+        set(
+            &mut n.retry_initial,
+            notification_retry_initial.map(|d| d.0),
+        );
+        set(&mut n.retry_max, notification_retry_max.map(|d| d.0));
         set(&mut self.heartbeat_timeout, heartbeat_timeout.map(|d| d.0));
         set(
             &mut self.consecutive_misses_before_suspension,
@@ -142,6 +324,12 @@ impl Settings {
             ("heartbeat_interval", self.heartbeat_interval),
             ("heartbeat_timeout", self.heartbeat_timeout),
             ("dispatch_retry_interval", self.dispatch_retry_interval),
+            ("notification_timeout", self.notifications.send_timeout),
+            (
+                "notification_retry_initial",
+                self.notifications.retry_initial,
+            ),
+            ("notification_retry_max", self.notifications.retry_max),
         ];
         for (name, value) in positive {
             if value.is_zero() {
@@ -155,12 +343,55 @@ impl Settings {
                 "consecutive_misses_before_suspension must be at least 1 (AV-9)".into(),
             ));
         }
+        self.check_notifications()?;
         if self.login_throttle.per_account == 0 || self.login_throttle.per_address == 0 {
             return Err(SettingsError::Invalid(
                 "login failure limits must be at least 1".into(),
             ));
         }
         Ok(())
+    }
+}
+
+impl Settings {
+    fn check_notifications(&self) -> Result<(), SettingsError> {
+        let n = &self.notifications;
+        let invalid = |m: &str| Err(SettingsError::Invalid(m.to_owned()));
+        if n.max_attempts == 0 {
+            return invalid("notification_max_attempts must be at least 1");
+        }
+        if n.smtp_host.is_some() && n.mail_from.is_none() {
+            return invalid("smtp_host needs mail_from, the From address of the e-mails");
+        }
+        if let Some(from) = &n.mail_from {
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                return invalid("mail_from is not an e-mail address");
+            }
+        }
+        if n.smtp_username.is_some() != n.smtp_password.is_some() {
+            return invalid("smtp_username and smtp_password go together");
+        }
+        let sms = [
+            n.sms_api_url.is_some(),
+            n.sms_account.is_some(),
+            n.sms_auth_token.is_some(),
+            n.sms_from.is_some(),
+        ];
+        if sms.iter().any(|s| *s) && !sms.iter().all(|s| *s) {
+            return invalid(
+                "text messages need all of sms_api_url, sms_account, sms_auth_token and sms_from",
+            );
+        }
+        if n.reminder_before.is_some_and(|d| d.is_zero()) {
+            return invalid("reminder_before must be longer than 0 (or set reminders = false)");
+        }
+        Ok(())
+    }
+}
+
+fn set_some<T>(target: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *target = value;
     }
 }
 
@@ -197,6 +428,22 @@ pub struct SettingsLayer {
     pub heartbeat_interval: Option<HumanDuration>,
     pub heartbeat_timeout: Option<HumanDuration>,
     pub dispatch_retry_interval: Option<HumanDuration>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_tls: Option<SmtpTls>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<Secret>,
+    pub mail_from: Option<String>,
+    pub sms_api_url: Option<url::Url>,
+    pub sms_account: Option<String>,
+    pub sms_auth_token: Option<Secret>,
+    pub sms_from: Option<String>,
+    pub reminders: Option<bool>,
+    pub reminder_before: Option<HumanDuration>,
+    pub notification_timeout: Option<HumanDuration>,
+    pub notification_max_attempts: Option<u32>,
+    pub notification_retry_initial: Option<HumanDuration>,
+    pub notification_retry_max: Option<HumanDuration>,
 }
 
 impl SettingsLayer {

@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use super::{AgentsCommand, Cli, Command, LicensesCommand};
+use super::{AgentsCommand, Cli, Command, LicensesCommand, NotificationsCommand};
 use crate::accounts::{self, normalize_username, LoginError};
 use crate::clock::{Clock, SystemClock};
 use crate::http::{launch_with, Services};
@@ -77,6 +77,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Agents(AgentsCommand::SetPassword { username }) => {
             set_password(&store, &username).await?;
+        }
+        Command::Notifications(NotificationsCommand::List { failed, limit }) => {
+            let filter = if failed {
+                crate::notify::NotificationFilter::Failed
+            } else {
+                crate::notify::NotificationFilter::All
+            };
+            let rows = store.notifications(filter, limit).await?;
+            print!("{}", notification_table(&rows));
         }
         Command::SeedDemo => {
             let report = crate::demo::seed(&store, now).await?;
@@ -200,4 +209,53 @@ async fn set_password(store: &DynStore, username: &str) -> anyhow::Result<()> {
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The operator's table of outbox rows: ids, channel, kind, state, attempts, times and the
+/// last error (the sender's own words). No address, number or consumer detail is stored in
+/// a row, so none can be printed.
+pub fn notification_table(rows: &[crate::notify::NotificationRow]) -> String {
+    use crate::store::records::to_text;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if rows.is_empty() {
+        out.push_str("no messages\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{:>6}  {:<7}  {:<8}  {:<9}  {:>8}  {:>8}  {:>8}  {:>6}  {:<24}  {:<24}  LAST ERROR",
+        "ID",
+        "CHANNEL",
+        "KIND",
+        "STATE",
+        "ATTEMPTS",
+        "OFFER",
+        "REFERRAL",
+        "AGENT",
+        "CREATED",
+        "NEXT / HANDED OVER"
+    );
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    for row in rows {
+        let when = row
+            .handed_over_at
+            .map_or_else(|| time(row.next_attempt_at), time);
+        let _ = writeln!(
+            out,
+            "{:>6}  {:<7}  {:<8}  {:<9}  {:>8}  {:>8}  {:>8}  {:>6}  {:<24}  {:<24}  {}",
+            row.id,
+            to_text(&row.channel),
+            to_text(&row.kind),
+            to_text(&row.state),
+            row.attempts,
+            row.offer_id,
+            row.referral.0,
+            row.agent.0,
+            time(row.created_at),
+            when,
+            row.last_error.as_deref().unwrap_or("-"),
+        );
+    }
+    out
 }

@@ -5,7 +5,9 @@
 
 mod commands;
 
-use crate::settings::{ApiKey, HumanDuration, Settings, SettingsLayer};
+pub use commands::notification_table;
+
+use crate::settings::{ApiKey, HumanDuration, Secret, Settings, SettingsLayer, SmtpTls};
 use crate::store::DatabaseUrl;
 use clap::{Args, Parser, Subcommand};
 use hod_domain::availability::AgentTimeZone;
@@ -41,7 +43,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (migrates the database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Bring the database schema up to date.
     Migrate,
     /// Provision and manage agents.
@@ -53,6 +55,9 @@ pub enum Command {
     /// Create (or restore) a few fictional demo agents with licenses in HealthCare.gov
     /// states, and print their logins. Safe to run again.
     SeedDemo,
+    /// Operators' view of the notification outbox (e-mail, text, app reminders).
+    #[command(subcommand)]
+    Notifications(NotificationsCommand),
     /// Post realistic, fictional consumer referrals to a running server's intake API.
     /// Prints one line per referral (id, state, language; no personal data).
     Simulate(SimulateArgs),
@@ -172,6 +177,103 @@ pub struct ServeArgs {
     /// comes sooner [default: 60s]
     #[arg(long, env = "HOD_DISPATCH_RETRY_INTERVAL", value_name = "DURATION")]
     pub dispatch_retry_interval: Option<HumanDuration>,
+
+    /// SMTP relay for e-mail notifications (CP-1, CP-3) [default: none: e-mail off]
+    #[arg(long, env = "HOD_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port [default: 25, 587 or 465 by --smtp-tls]
+    #[arg(long, env = "HOD_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// How the SMTP connection is secured: none, starttls or tls [default: starttls]
+    #[arg(long, env = "HOD_SMTP_TLS", value_name = "MODE")]
+    pub smtp_tls: Option<SmtpTls>,
+
+    /// SMTP user name (with --smtp-password)
+    #[arg(long, env = "HOD_SMTP_USERNAME", value_name = "USER")]
+    pub smtp_username: Option<String>,
+
+    /// SMTP password (prefer the variable or the file: flags show in `ps`)
+    #[arg(
+        long,
+        env = "HOD_SMTP_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub smtp_password: Option<Secret>,
+
+    /// From address of the e-mails, e.g. "Help On Demand <hod@example.org>"
+    #[arg(long, env = "HOD_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+
+    /// Base URL of the SMS provider's API (Twilio form), e.g.
+    /// https://api.twilio.com/2010-04-01 [default: none: text off]
+    #[arg(long, env = "HOD_SMS_API_URL", value_name = "URL")]
+    pub sms_api_url: Option<url::Url>,
+
+    /// SMS provider account (basic-auth user)
+    #[arg(long, env = "HOD_SMS_ACCOUNT", value_name = "ACCOUNT")]
+    pub sms_account: Option<String>,
+
+    /// SMS provider token (basic-auth password; prefer the variable or the file)
+    #[arg(
+        long,
+        env = "HOD_SMS_AUTH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub sms_auth_token: Option<Secret>,
+
+    /// Sender number of the text messages, e.g. +15125550100
+    #[arg(long, env = "HOD_SMS_FROM", value_name = "NUMBER")]
+    pub sms_from: Option<String>,
+
+    /// Remind agents of a pending offer on text and app: on or off [default: on]
+    #[arg(long, env = "HOD_REMINDERS", value_name = "on|off", value_parser = parse_on_off)]
+    pub reminders: Option<bool>,
+
+    /// How long before an offer's deadline the reminder goes out [default: 5m]
+    #[arg(long, env = "HOD_REMINDER_BEFORE", value_name = "DURATION")]
+    pub reminder_before: Option<HumanDuration>,
+
+    /// Longest one handover to the SMTP server or SMS provider may take [default: 10s]
+    #[arg(long, env = "HOD_NOTIFICATION_TIMEOUT", value_name = "DURATION")]
+    pub notification_timeout: Option<HumanDuration>,
+
+    /// Attempts before a message is given up as a dead letter [default: 8]
+    #[arg(long, env = "HOD_NOTIFICATION_MAX_ATTEMPTS", value_name = "N")]
+    pub notification_max_attempts: Option<u32>,
+
+    /// Delay before the first retry of a failed message, doubled each time [default: 5s]
+    #[arg(long, env = "HOD_NOTIFICATION_RETRY_INITIAL", value_name = "DURATION")]
+    pub notification_retry_initial: Option<HumanDuration>,
+
+    /// Longest delay between retries [default: 2m]
+    #[arg(long, env = "HOD_NOTIFICATION_RETRY_MAX", value_name = "DURATION")]
+    pub notification_retry_max: Option<HumanDuration>,
+}
+
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        other => Err(format!("{other:?}: use on or off")),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// List the newest messages: id, channel, kind, state, attempts, offer, agent, times,
+    /// last error. Never a consumer's details.
+    List {
+        /// Only messages given up (dead letters) or waiting to be retried after a failure
+        #[arg(long)]
+        failed: bool,
+        /// How many to show
+        #[arg(long, default_value_t = 50, value_name = "N")]
+        limit: u32,
+    },
 }
 
 fn parse_time_zone(text: &str) -> Result<AgentTimeZone, String> {
@@ -238,6 +340,22 @@ impl Cli {
             overrides.heartbeat_interval = serve.heartbeat_interval;
             overrides.heartbeat_timeout = serve.heartbeat_timeout;
             overrides.dispatch_retry_interval = serve.dispatch_retry_interval;
+            overrides.smtp_host = serve.smtp_host.clone();
+            overrides.smtp_port = serve.smtp_port;
+            overrides.smtp_tls = serve.smtp_tls;
+            overrides.smtp_username = serve.smtp_username.clone();
+            overrides.smtp_password = serve.smtp_password.clone();
+            overrides.mail_from = serve.mail_from.clone();
+            overrides.sms_api_url = serve.sms_api_url.clone();
+            overrides.sms_account = serve.sms_account.clone();
+            overrides.sms_auth_token = serve.sms_auth_token.clone();
+            overrides.sms_from = serve.sms_from.clone();
+            overrides.reminders = serve.reminders;
+            overrides.reminder_before = serve.reminder_before;
+            overrides.notification_timeout = serve.notification_timeout;
+            overrides.notification_max_attempts = serve.notification_max_attempts;
+            overrides.notification_retry_initial = serve.notification_retry_initial;
+            overrides.notification_retry_max = serve.notification_retry_max;
         }
         Ok(Settings::load(self.config.as_deref(), overrides)?)
     }

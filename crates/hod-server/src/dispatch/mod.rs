@@ -18,6 +18,7 @@
 use crate::changes::ChangeNotifier;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::notify::NotificationPolicy;
 use crate::profile::eligible_on;
 use crate::settings::Settings;
 use crate::store::{AgentId, DynStore, MissPolicy, RoutingAgent, StoreResult, WaitingReferral};
@@ -56,6 +57,9 @@ struct Inner {
     metrics: Arc<Metrics>,
     matcher: HealthLineMatcher,
     wake: Notify,
+    /// The messages an offer queues, and how to wake the sender after one (issue 6).
+    notifications: NotificationPolicy,
+    outbox_wake: Option<Arc<Notify>>,
     /// One pass at a time per instance; instances are kept apart by row locks.
     pass: Mutex<()>,
 }
@@ -103,8 +107,24 @@ impl Dispatcher {
                 metrics,
                 matcher: HealthLineMatcher::default(),
                 wake: Notify::new(),
+                notifications: NotificationPolicy::OFF,
+                outbox_wake: None,
                 pass: Mutex::new(()),
             }),
+        }
+    }
+
+    /// Offers made from now on queue the messages `policy` plans, and wake the sender.
+    pub fn with_outbox(self, policy: NotificationPolicy, wake: Arc<Notify>) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.notifications = policy;
+                inner.outbox_wake = Some(wake);
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(inner) => Self { inner },
         }
     }
 
@@ -270,10 +290,13 @@ impl Dispatcher {
                     let deadline = now + accept_window;
                     if let Some(seq) = inner
                         .store
-                        .make_offer(referral.id, agent, now, deadline)
+                        .make_offer(referral.id, agent, now, deadline, &inner.notifications)
                         .await?
                     {
                         inner.notifier.notify(agent, seq);
+                        if let Some(wake) = &inner.outbox_wake {
+                            wake.notify_one();
+                        }
                         inner.metrics.offer_made();
                         offered += 1;
                         tracing::info!(referral = %referral.id, agent = %agent, "offer made");

@@ -86,6 +86,7 @@ async fn feed(
     // Subscribe before replaying, so a commit between the replay and the first wait is
     // still signalled.
     let mut notices = state.notifier.subscribe();
+    let mut reminders = state.notifier.subscribe_reminders();
     catch_up(&state, agent, &mut cursor, &mut socket).await?;
     let every = state.settings.heartbeat_interval;
     let timeout = state.settings.heartbeat_timeout;
@@ -102,6 +103,19 @@ async fn feed(
                 Err(RecvError::Lagged(_)) => {
                     catch_up(&state, agent, &mut cursor, &mut socket).await?;
                 }
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            reminder = reminders.recv() => match reminder {
+                Ok(r) if r.agent == agent => {
+                    // Not a change: a message kind of its own, not replayed on reconnect.
+                    let reminder = ServerMessage::OfferReminder {
+                        referral_id: r.referral,
+                        deadline: r.deadline,
+                    };
+                    let text = serde_json::to_string(&reminder)?;
+                    socket.send(Message::Text(text.into())).await?;
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return Ok(()),
             },
             _ = heartbeat.tick() => {

@@ -47,6 +47,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Routes referrals and drives the timers.
     pub dispatcher: Dispatcher,
+    /// Sends the notification outbox (e-mail, text, app reminders).
+    pub sender: crate::notify::Sender,
 }
 
 impl AppState {
@@ -54,12 +56,25 @@ impl AppState {
         let settings = Arc::new(settings);
         let notifier = ChangeNotifier::new();
         let metrics = Arc::new(Metrics::new());
+        let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let dispatcher = Dispatcher::new(
             services.store.clone(),
             services.clock.clone(),
             settings.clone(),
             notifier.clone(),
             metrics.clone(),
+        )
+        .with_outbox(
+            crate::notify::Sender::policy(&settings),
+            outbox_wake.clone(),
+        );
+        let sender = crate::notify::Sender::new(
+            services.store.clone(),
+            services.clock.clone(),
+            settings.clone(),
+            metrics.clone(),
+            notifier.clone(),
+            outbox_wake,
         );
         Self {
             store: services.store,
@@ -68,6 +83,7 @@ impl AppState {
             notifier,
             metrics,
             dispatcher,
+            sender,
         }
     }
 
@@ -141,12 +157,23 @@ pub async fn launch_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
+    crate::notify::worker::check_channels(&settings)?;
+    let n = &settings.notifications;
+    if !n.email_on() {
+        tracing::warn!("e-mail notifications are off: no smtp_host / mail_from configured");
+    }
+    if !n.text_on() {
+        tracing::warn!("text notifications are off: no SMS provider configured");
+    }
     tracing::info!(
         address = %local,
         database = %settings.database,
         accept_window = %humantime::format_duration(settings.accept_window),
         admin_api_keys = settings.admin_api_keys.len(),
         intake_api_keys = settings.intake_api_keys.len(),
+        email = n.email_on(),
+        text = n.text_on(),
+        reminders = n.reminder_before.is_some(),
         "serving"
     );
     serve(AppState::new(services, settings), listener, shutdown).await
@@ -163,6 +190,12 @@ pub async fn serve(
     let timers = tokio::spawn(state.dispatcher.clone().run(async move {
         let _ = timers_stopped.await;
     }));
+    // The sender runs beside the dispatcher, never inside it: delivery never delays
+    // routing (decision 0601).
+    let (stop_sender, sender_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sender = tokio::spawn(state.sender.clone().run(async move {
+        let _ = sender_stopped.await;
+    }));
     let router = app(state);
     let served = axum::serve(
         listener,
@@ -171,7 +204,9 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     let _ = stop_timers.send(());
+    let _ = stop_sender.send(());
     timers.await?;
+    sender.await?;
     served?;
     tracing::info!("stopped");
     Ok(())

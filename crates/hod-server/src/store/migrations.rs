@@ -50,12 +50,14 @@ macro_rules! migrations {
 pub const SQLITE: &[Migration] = migrations!("sqlite":
     1 => "0001_accounts.sql",
     2 => "0002_referrals.sql",
+    3 => "0003_notifications.sql",
 );
 
 /// PostgreSQL migrations, in order.
 pub const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_accounts.sql",
     2 => "0002_referrals.sql",
+    3 => "0003_notifications.sql",
 );
 
 /// What to do given the migrations already applied (version, name, checksum): the pending

@@ -25,6 +25,9 @@ pub use records::{
 };
 pub use types::*;
 
+use crate::notify::{
+    ClaimBatch, NotificationFilter, NotificationPolicy, NotificationRow, Settlement,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hod_domain::availability::AvailabilitySettings;
@@ -226,13 +229,16 @@ pub trait DispatchStore: Send + Sync {
 
     /// Offers a waiting referral to an agent, if it is still waiting, the agent holds no
     /// pending offer, was never offered it and is not suspended; appends `OfferMade` to the
-    /// agent's feed. `None` when someone else got there first.
+    /// agent's feed and queues the messages `notifications` plans for the agent's Preferred
+    /// Contact Method (CP-1) in the outbox, all in one transaction (decision 0601). `None`
+    /// when someone else got there first.
     async fn make_offer(
         &self,
         referral: ReferralId,
         agent: AgentId,
         offered_at: DateTime<Utc>,
         deadline: DateTime<Utc>,
+        notifications: &NotificationPolicy,
     ) -> StoreResult<Option<i64>>;
 
     /// Records up to `limit` pending offers whose deadline is at or before `now` as missed
@@ -301,6 +307,42 @@ pub trait AgentStateStore: Send + Sync {
     ) -> StoreResult<Vec<Change>>;
 }
 
+/// The notification outbox (decision 0601). Rows are queued by [`DispatchStore::make_offer`].
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// Claims up to `limit` rows due at `now` — queued ones whose time has come, and
+    /// `sending` ones whose claim ran out (their sender stopped) — except `exclude`: each is
+    /// marked `sending` until `now + claim_for` with its attempt counted. Due rows whose offer
+    /// is no longer pending are marked `skipped` instead and returned as such. Rows another
+    /// instance is claiming are left to it.
+    async fn claim_notifications(
+        &self,
+        now: DateTime<Utc>,
+        claim_for: chrono::Duration,
+        limit: u32,
+        exclude: &[i64],
+    ) -> StoreResult<ClaimBatch>;
+
+    /// Settles the claim `attempt` of row `id`; `false` when that claim no longer holds
+    /// (the row was claimed again after its claim ran out).
+    async fn settle_notification(
+        &self,
+        id: i64,
+        attempt: i32,
+        settlement: &Settlement,
+    ) -> StoreResult<bool>;
+
+    /// The newest rows first.
+    async fn notifications(
+        &self,
+        filter: NotificationFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<NotificationRow>>;
+
+    /// The earliest moment a row is due (a queued row's time, a claim's end).
+    async fn next_notification_due(&self) -> StoreResult<Option<DateTime<Utc>>>;
+}
+
 /// A validated profile update; absent fields stay.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileChangeSet {
@@ -321,6 +363,7 @@ pub trait Store:
     + ReferralStore
     + DispatchStore
     + AgentStateStore
+    + NotificationStore
     + std::fmt::Debug
     + Send
     + Sync

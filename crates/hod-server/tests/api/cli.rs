@@ -86,7 +86,7 @@ async fn migrate_import_and_set_password_make_a_working_login(backend: Backend) 
 
     assert_eq!(
         assert_ok(&hod(&url, &["migrate"], None)),
-        "applied 0001_accounts\napplied 0002_referrals\n"
+        "applied 0001_accounts\napplied 0002_referrals\napplied 0003_notifications\n"
     );
     assert_eq!(
         assert_ok(&hod(&url, &["migrate"], None)),

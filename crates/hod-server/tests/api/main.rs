@@ -41,6 +41,8 @@ mod cli;
 mod demo;
 mod events;
 mod metrics;
+mod notifications;
+mod notify_support;
 mod openapi;
 mod profile;
 mod readme;

@@ -582,6 +582,15 @@ fn wire_types_match_their_schemas() {
         "ServerMessage",
         &serde_json::to_value(&heartbeat).unwrap(),
     );
+    let reminder = wire::ServerMessage::OfferReminder {
+        referral_id: wire::ReferralId(7),
+        deadline: at,
+    };
+    check(
+        &doc,
+        "ServerMessage",
+        &serde_json::to_value(&reminder).unwrap(),
+    );
 
     let requests = [
         (

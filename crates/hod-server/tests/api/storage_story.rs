@@ -4,6 +4,7 @@ use crate::support::{misses, start_of_test, Backend, TestDb};
 use chrono::{Duration, NaiveDate};
 use hod_domain::language::Language;
 use hod_domain::wire::v1::ChangeEvent;
+use hod_server::notify::NotificationPolicy;
 use hod_server::store::{
     AgentId, DynStore, FailureWindow, ImportSummary, NewAgent, NewLicense, NewSession, StoreError,
     StoredResponse, TokenHash,
@@ -595,21 +596,21 @@ async fn referrals_offers_and_the_change_feed(backend: Backend) {
     let deadline = now + Duration::minutes(15);
     assert_eq!(
         store
-            .make_offer(first.id, a.id, now, deadline)
+            .make_offer(first.id, a.id, now, deadline, &NotificationPolicy::OFF)
             .await
             .unwrap(),
         Some(1)
     );
     assert_eq!(
         store
-            .make_offer(other.id, a.id, now, deadline)
+            .make_offer(other.id, a.id, now, deadline, &NotificationPolicy::OFF)
             .await
             .unwrap(),
         None
     );
     assert_eq!(
         store
-            .make_offer(first.id, b.id, now, deadline)
+            .make_offer(first.id, b.id, now, deadline, &NotificationPolicy::OFF)
             .await
             .unwrap(),
         None
@@ -679,7 +680,13 @@ async fn referrals_offers_and_the_change_feed(backend: Backend) {
 
     // B accepts in time and sees the contact; A's row stays without it.
     store
-        .make_offer(first.id, b.id, deadline, deadline + Duration::minutes(15))
+        .make_offer(
+            first.id,
+            b.id,
+            deadline,
+            deadline + Duration::minutes(15),
+            &NotificationPolicy::OFF,
+        )
         .await
         .unwrap();
     let answered = store

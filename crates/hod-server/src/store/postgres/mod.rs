@@ -6,6 +6,7 @@
 mod accounts;
 mod agents;
 mod changes;
+mod notifications;
 mod referrals;
 
 use super::migrations::{self, Applied};

@@ -7,7 +7,9 @@
 //! referral and relies on the one-pending-offer unique indexes.
 
 use super::changes::{append_change, append_profile_changed, ensure_agent_state};
+use super::notifications::queue_offer_messages;
 use super::PostgresStore;
+use crate::notify::NotificationPolicy;
 use crate::store::records::{
     from_json, from_text, lifecycle_for, opt_from_text, suspension_reason, to_text, Answer,
     Answered, ExpiredOffer, NewReferral, OfferRecord, ReferralError, ReferralFilter,
@@ -601,6 +603,7 @@ impl DispatchStore for PostgresStore {
         agent: AgentId,
         offered_at: DateTime<Utc>,
         deadline: DateTime<Utc>,
+        notifications: &NotificationPolicy,
     ) -> StoreResult<Option<i64>> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -624,15 +627,27 @@ impl DispatchStore for PostgresStore {
         // The unique indexes refuse a second pending offer for the agent (made by another
         // instance at the same moment) or a repeated offer: then nothing is made.
         let inserted = tx
-            .execute(
+            .query_opt(
                 "INSERT INTO offers (referral_id, agent_id, offered_at, deadline)
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
                 &[&referral.0, &agent.0, &offered_at, &deadline],
             )
             .await?;
-        if inserted == 0 {
+        let Some(inserted) = inserted else {
             return Ok(None);
-        }
+        };
+        let offer_id: i64 = inserted.try_get(0)?;
+        // The outbox rows commit with the offer, or neither does (decision 0601).
+        queue_offer_messages(
+            &tx,
+            offer_id,
+            referral,
+            agent,
+            offered_at,
+            deadline,
+            notifications,
+        )
+        .await?;
         tx.execute(
             "UPDATE referrals SET lifecycle = 'offered', retry_at = NULL, updated_at = $2
              WHERE id = $1",

@@ -8,6 +8,7 @@
 mod accounts;
 mod agents;
 mod changes;
+mod notifications;
 mod referrals;
 
 use super::migrations::{self, Applied};

@@ -5,7 +5,9 @@
 //! resolves the offer, the other finds it resolved.
 
 use super::changes::{append_change, append_profile_changed, ensure_agent_state};
+use super::notifications::queue_offer_messages;
 use super::{date, instant, millis, write, SqliteStore};
+use crate::notify::NotificationPolicy;
 use crate::store::records::{
     from_json, from_text, lifecycle_for, opt_from_text, suspension_reason, to_text, Answer,
     Answered, ExpiredOffer, NewReferral, OfferRecord, ReferralError, ReferralFilter,
@@ -678,7 +680,9 @@ impl DispatchStore for SqliteStore {
         agent: AgentId,
         offered_at: DateTime<Utc>,
         deadline: DateTime<Utc>,
+        notifications: &NotificationPolicy,
     ) -> StoreResult<Option<i64>> {
+        let notifications = *notifications;
         self.call(move |conn| {
             let tx = write(conn)?;
             let still_waiting: bool = tx.query_row(
@@ -696,6 +700,17 @@ impl DispatchStore for SqliteStore {
                 "INSERT INTO offers (referral_id, agent_id, offered_at, deadline)
                  VALUES (?1, ?2, ?3, ?4)",
                 params![referral.0, agent.0, millis(offered_at), millis(deadline)],
+            )?;
+            let offer_id = tx.last_insert_rowid();
+            // The outbox rows commit with the offer, or neither does (decision 0601).
+            queue_offer_messages(
+                &tx,
+                offer_id,
+                referral,
+                agent,
+                offered_at,
+                deadline,
+                &notifications,
             )?;
             tx.execute(
                 "UPDATE referrals SET lifecycle = 'offered', retry_at = NULL, updated_at = ?2
