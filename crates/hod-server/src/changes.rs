@@ -6,6 +6,11 @@
 //! "agent A has changes up to seq N", and each WebSocket reads the rows after its cursor from
 //! the store. A notice lost to a slow reader (`Lagged`) is harmless: the reader re-reads from
 //! its cursor.
+//!
+//! With several instances on one PostgreSQL database, each instance also hears the commits
+//! of the others through LISTEN/NOTIFY (`store::postgres::fan_out`, decision 0701) and passes
+//! them on here; when that feed reconnects it calls [`ChangeNotifier::resync`], and every
+//! reader looks at the store, since notices may have been missed meanwhile.
 
 use crate::store::AgentId;
 use chrono::{DateTime, Utc};
@@ -17,6 +22,15 @@ use tokio::sync::broadcast;
 pub struct ChangeNotice {
     pub agent: AgentId,
     pub seq: i64,
+}
+
+/// What the notifier broadcasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Change(ChangeNotice),
+    /// Notices may have been missed (the cross-instance feed reconnected): every reader
+    /// reads from its cursor.
+    Resync,
 }
 
 /// "Remind this agent that this offer is still pending" (the app channel's reminder,
@@ -31,7 +45,7 @@ pub struct OfferReminder {
 
 #[derive(Debug, Clone)]
 pub struct ChangeNotifier {
-    sender: broadcast::Sender<ChangeNotice>,
+    sender: broadcast::Sender<Notice>,
     reminders: broadcast::Sender<OfferReminder>,
 }
 
@@ -54,10 +68,17 @@ impl ChangeNotifier {
     /// Tells every listener that `agent`'s feed reaches `seq`. Call after the commit.
     pub fn notify(&self, agent: AgentId, seq: i64) {
         // No receiver is not an error: nobody is connected.
-        let _ = self.sender.send(ChangeNotice { agent, seq });
+        let _ = self
+            .sender
+            .send(Notice::Change(ChangeNotice { agent, seq }));
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<ChangeNotice> {
+    /// Tells every listener to read from its cursor: notices may have been missed.
+    pub fn resync(&self) {
+        let _ = self.sender.send(Notice::Resync);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.sender.subscribe()
     }
 }

@@ -12,6 +12,7 @@
 use super::extract::bad_query;
 use super::extract::AgentSession;
 use super::{AppError, AppState};
+use crate::changes::Notice;
 use crate::store::AgentId;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -96,11 +97,11 @@ async fn feed(
     loop {
         tokio::select! {
             notice = notices.recv() => match notice {
-                Ok(notice) if notice.agent == agent && notice.seq > cursor => {
+                Ok(Notice::Change(notice)) if notice.agent == agent && notice.seq > cursor => {
                     catch_up(&state, agent, &mut cursor, &mut socket).await?;
                 }
-                Ok(_) => {}
-                Err(RecvError::Lagged(_)) => {
+                Ok(Notice::Change(_)) => {}
+                Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
                     catch_up(&state, agent, &mut cursor, &mut socket).await?;
                 }
                 Err(RecvError::Closed) => return Ok(()),
@@ -124,8 +125,8 @@ async fn feed(
                     let _ = socket.send(Message::Close(None)).await;
                     return Ok(());
                 }
-                // Changes committed by another instance raise no notice here: look at the
-                // store on every heartbeat, so they arrive within one interval.
+                // A safety net under the cross-instance feed (decision 0701): look at the
+                // store on every heartbeat too, so nothing waits longer than one interval.
                 catch_up(&state, agent, &mut cursor, &mut socket).await?;
                 let beat = ServerMessage::Heartbeat { server_time: state.now() };
                 socket.send(Message::Text(serde_json::to_string(&beat)?.into())).await?;

@@ -196,6 +196,11 @@ pub async fn serve(
     let sender = tokio::spawn(state.sender.clone().run(async move {
         let _ = sender_stopped.await;
     }));
+    // Other instances' commits, pushed to this instance's sockets (PostgreSQL, 0701).
+    let (stop_fan_out, fan_out_stopped) = tokio::sync::oneshot::channel::<()>();
+    let fan_out = state
+        .store
+        .follow_commits(state.notifier.clone(), fan_out_stopped);
     let router = app(state);
     let served = axum::serve(
         listener,
@@ -205,8 +210,12 @@ pub async fn serve(
     .await;
     let _ = stop_timers.send(());
     let _ = stop_sender.send(());
+    let _ = stop_fan_out.send(());
     timers.await?;
     sender.await?;
+    if let Some(fan_out) = fan_out {
+        fan_out.await?;
+    }
     served?;
     tracing::info!("stopped");
     Ok(())

@@ -51,6 +51,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     1 => "0001_accounts.sql",
     2 => "0002_referrals.sql",
     3 => "0003_notifications.sql",
+    4 => "0004_change_fan_out.sql",
 );
 
 /// PostgreSQL migrations, in order.
@@ -58,6 +59,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_accounts.sql",
     2 => "0002_referrals.sql",
     3 => "0003_notifications.sql",
+    4 => "0004_change_fan_out.sql",
 );
 
 /// What to do given the migrations already applied (version, name, checksum): the pending

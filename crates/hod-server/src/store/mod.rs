@@ -377,6 +377,18 @@ pub trait Store:
 
     /// Cheap round trip to the database, for `/healthz`.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Starts following the changes every instance on this database commits, passing each
+    /// to `notifier`, until `stop` fires; `None` where there are no other instances (SQLite,
+    /// whose one instance notifies in process). PostgreSQL: LISTEN/NOTIFY (decision 0701).
+    fn follow_commits(
+        &self,
+        notifier: crate::changes::ChangeNotifier,
+        stop: tokio::sync::oneshot::Receiver<()>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let _ = (notifier, stop);
+        None
+    }
 }
 
 /// A shareable handle on a store.

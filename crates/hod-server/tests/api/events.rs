@@ -239,7 +239,9 @@ fn has_close_frame(bytes: &[u8]) -> bool {
 }
 
 /// An offer made by one instance reaches a socket held by another instance (which gets no
-/// in-process notice of it) by its next heartbeat.
+/// in-process notice of it) by its next heartbeat at the latest — the safety net under the
+/// PostgreSQL fan-out (`scale_out.rs`), and the only path between instances on one SQLite
+/// file.
 async fn changes_made_by_another_instance_reach_the_socket(backend: Backend) {
     let first = TestServer::start(backend).await;
     let second = first

@@ -48,5 +48,6 @@ mod profile;
 mod readme;
 mod routing;
 mod routing_support;
+mod scale_out;
 mod simulate;
 mod storage_story;

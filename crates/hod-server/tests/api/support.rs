@@ -232,6 +232,14 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// The URL of the database this server was started on (not of another instance's).
+    pub fn database(&self) -> &str {
+        self.db
+            .as_ref()
+            .expect("the first instance holds the database")
+            .url()
+    }
+
     /// Provisions an agent through the admin API, with [`PASSWORD`].
     pub async fn provision(&self, username: &str, npn: &str) -> Value {
         let response = self

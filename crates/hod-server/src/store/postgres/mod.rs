@@ -6,6 +6,7 @@
 mod accounts;
 mod agents;
 mod changes;
+mod fan_out;
 mod notifications;
 mod referrals;
 
@@ -26,6 +27,8 @@ const MIGRATION_LOCK: i64 = 0x484f_445f_4d49_4752; // "HOD_MIGR"
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    /// For connections of its own outside the pool (the LISTEN of the change fan-out).
+    config: tokio_postgres::Config,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -71,7 +74,7 @@ impl PostgresStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let config: tokio_postgres::Config = url.parse()?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -81,7 +84,7 @@ impl PostgresStore {
             .max_size(POOL_SIZE)
             .build()
             .map_err(StoreError::backend)?;
-        let store = Self { pool };
+        let store = Self { pool, config };
         store.ping().await?;
         Ok(store)
     }
@@ -151,5 +154,17 @@ impl Store for PostgresStore {
         } else {
             Err(StoreError::corrupt("SELECT 1 did not answer 1"))
         }
+    }
+
+    fn follow_commits(
+        &self,
+        notifier: crate::changes::ChangeNotifier,
+        stop: tokio::sync::oneshot::Receiver<()>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        Some(tokio::spawn(fan_out::follow(
+            self.config.clone(),
+            notifier,
+            stop,
+        )))
     }
 }

@@ -1,0 +1,3 @@
+-- Live fan-out across server instances is PostgreSQL's LISTEN/NOTIFY (decision 0701). An
+-- embedded SQLite database has one server instance, which notifies its own connections in
+-- process: nothing to create. Kept so both backends number their migrations alike.
