@@ -32,6 +32,24 @@ pub struct RoutingReferral<'a> {
     pub healthcare_gov: &'a HealthCareGovStates,
 }
 
+/// An agent's availability at the instant routing runs (AV-8): since when they have been
+/// available, or why they are not. Computed once per agent for a routing pass, which asks
+/// about many referrals at one instant ([`AvailableAt::of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AvailableAt {
+    Since(DateTime<Utc>),
+    Not(AvailabilityReason),
+}
+
+impl AvailableAt {
+    pub fn of(engine: &AvailabilityEngine, now: DateTime<Utc>) -> Self {
+        match engine.available_since(now) {
+            Some(since) => Self::Since(since),
+            None => Self::Not(engine.status_at(now).reason),
+        }
+    }
+}
+
 /// What routing needs to know about one agent.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a, Id> {
@@ -39,7 +57,8 @@ pub struct Candidate<'a, Id> {
     /// Eligible states the agent kept in State Preferences (ST-1..ST-3).
     pub states: &'a BTreeSet<StateCode>,
     pub languages: &'a [Language],
-    pub availability: &'a AvailabilityEngine,
+    /// At the instant routing runs.
+    pub availability: AvailableAt,
     pub suspended: bool,
     pub holds_pending_offer: bool,
     pub already_offered: bool,
@@ -93,11 +112,11 @@ impl PartialOrd for Priority {
     }
 }
 
-/// Whether `candidate` may be offered `referral` at `now`, and if so their priority.
+/// Whether `candidate` may be offered `referral` at the instant its availability was taken
+/// for, and if so their priority.
 pub fn check<Id>(
     candidate: &Candidate<'_, Id>,
     referral: &RoutingReferral<'_>,
-    now: DateTime<Utc>,
 ) -> Result<Priority, Ineligible> {
     if !referral.healthcare_gov.contains(referral.state) {
         return Err(Ineligible::NotAHealthCareGovState);
@@ -114,9 +133,9 @@ pub fn check<Id>(
     if candidate.holds_pending_offer {
         return Err(Ineligible::HoldsPendingOffer);
     }
-    let Some(available_since) = candidate.availability.available_since(now) else {
-        let why = candidate.availability.status_at(now).reason;
-        return Err(Ineligible::Unavailable { why });
+    let available_since = match candidate.availability {
+        AvailableAt::Since(since) => since,
+        AvailableAt::Not(why) => return Err(Ineligible::Unavailable { why }),
     };
     let waiting_since = candidate
         .last_offer_ended_at
@@ -127,15 +146,14 @@ pub fn check<Id>(
     })
 }
 
-/// The agent to offer `referral` to at `now`, if anyone may take it.
+/// The agent to offer `referral` to, if anyone may take it at the candidates' instant.
 pub fn choose_agent<'a, Id: Ord + Copy + 'a>(
     candidates: impl IntoIterator<Item = Candidate<'a, Id>>,
     referral: &RoutingReferral<'_>,
-    now: DateTime<Utc>,
 ) -> Option<Id> {
     candidates
         .into_iter()
-        .filter_map(|c| check(&c, referral, now).ok().map(|p| (p, c.id)))
+        .filter_map(|c| check(&c, referral).ok().map(|p| (p, c.id)))
         .min()
         .map(|(_, id)| id)
 }

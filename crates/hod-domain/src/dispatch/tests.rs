@@ -46,7 +46,7 @@ fn candidate(w: &World, id: u32) -> Candidate<'_, u32> {
         id,
         states: &w.states,
         languages: &w.english,
-        availability: &w.open,
+        availability: AvailableAt::of(&w.open, at(NOW)),
         suspended: false,
         holds_pending_offer: false,
         already_offered: false,
@@ -73,10 +73,7 @@ fn rule_st_1_a_state_off_healthcare_gov_goes_to_nobody() {
         ..candidate(&w, 1)
     };
     let r = referral(&w, StateCode::OR);
-    assert_eq!(
-        check(&c, &r, at(NOW)),
-        Err(Ineligible::NotAHealthCareGovState)
-    );
+    assert_eq!(check(&c, &r), Err(Ineligible::NotAHealthCareGovState));
     assert_eq!(Ineligible::NotAHealthCareGovState.rule(), Rule::St1);
 }
 
@@ -85,35 +82,39 @@ fn rule_st_3_only_states_the_agent_kept_are_routed() {
     let w = world();
     let c = candidate(&w, 1);
     assert_eq!(
-        check(&c, &referral(&w, StateCode::OH), at(NOW)),
+        check(&c, &referral(&w, StateCode::OH)),
         Err(Ineligible::StateNotSelected)
     );
-    assert!(check(&c, &referral(&w, StateCode::TX), at(NOW)).is_ok());
+    assert!(check(&c, &referral(&w, StateCode::TX)).is_ok());
 }
 
 #[test]
 fn rule_av_8_only_agents_available_now_are_offered() {
     let w = world();
     let away = Candidate {
-        availability: &w.away,
+        availability: AvailableAt::of(&w.away, at(NOW)),
         ..candidate(&w, 1)
     };
     let r = referral(&w, StateCode::TX);
     assert_eq!(
-        check(&away, &r, at(NOW)),
+        check(&away, &r),
         Err(Ineligible::Unavailable {
             why: AvailabilityReason::OutOfOffice
         })
     );
     let c = candidate(&w, 2);
     let night = at("2026-12-08T04:00:00Z");
+    let at_night = Candidate {
+        availability: AvailableAt::of(&w.open, night),
+        ..candidate(&w, 2)
+    };
     assert_eq!(
-        check(&c, &r, night),
+        check(&at_night, &r),
         Err(Ineligible::Unavailable {
             why: AvailabilityReason::AfterHours
         })
     );
-    assert_eq!(choose_agent([away, c], &r, at(NOW)), Some(2));
+    assert_eq!(choose_agent([away, c], &r), Some(2));
 }
 
 #[test]
@@ -124,7 +125,7 @@ fn rule_av_9_suspended_agents_get_nothing() {
         ..candidate(&w, 1)
     };
     assert_eq!(
-        check(&c, &referral(&w, StateCode::TX), at(NOW)),
+        check(&c, &referral(&w, StateCode::TX)),
         Err(Ineligible::Suspended)
     );
 }
@@ -138,9 +139,9 @@ fn rule_ce_3_a_rejected_or_missed_referral_moves_to_someone_else() {
     };
     let second = candidate(&w, 2);
     let r = referral(&w, StateCode::TX);
-    assert_eq!(check(&first, &r, at(NOW)), Err(Ineligible::AlreadyOffered));
-    assert_eq!(choose_agent([first, second], &r, at(NOW)), Some(2));
-    assert_eq!(choose_agent([first], &r, at(NOW)), None);
+    assert_eq!(check(&first, &r), Err(Ineligible::AlreadyOffered));
+    assert_eq!(choose_agent([first, second], &r), Some(2));
+    assert_eq!(choose_agent([first], &r), None);
 }
 
 #[test]
@@ -151,7 +152,7 @@ fn rule_mr_1_an_agent_answers_one_offer_at_a_time() {
         ..candidate(&w, 1)
     };
     assert_eq!(
-        check(&busy, &referral(&w, StateCode::TX), at(NOW)),
+        check(&busy, &referral(&w, StateCode::TX)),
         Err(Ineligible::HoldsPendingOffer)
     );
 }
@@ -169,7 +170,7 @@ fn agents_who_speak_the_consumers_language_come_first() {
         ..candidate(&w, 2)
     };
     assert_eq!(
-        choose_agent([english, bilingual], &referral(&w, StateCode::TX), at(NOW)),
+        choose_agent([english, bilingual], &referral(&w, StateCode::TX)),
         Some(2)
     );
 }
@@ -186,17 +187,17 @@ fn the_agent_waiting_longest_goes_first() {
         ..candidate(&w, 2)
     };
     let r = referral(&w, StateCode::TX);
-    assert_eq!(choose_agent([recent, long_ago], &r, at(NOW)), Some(2));
+    assert_eq!(choose_agent([recent, long_ago], &r), Some(2));
     // An offer that ended yesterday counts from when the agent became available today (8:00).
     let yesterday = Candidate {
         last_offer_ended_at: Some(at("2026-12-04T20:00:00Z")),
         ..candidate(&w, 3)
     };
-    let p = check(&yesterday, &r, at(NOW)).expect("eligible");
+    let p = check(&yesterday, &r).expect("eligible");
     assert_eq!(p.waiting_since, at("2026-12-07T14:00:00Z"));
     // Equal waits: the lower id, so routing is deterministic.
     assert_eq!(
-        choose_agent([candidate(&w, 9), candidate(&w, 4)], &r, at(NOW)),
+        choose_agent([candidate(&w, 9), candidate(&w, 4)], &r),
         Some(4)
     );
 }
@@ -209,10 +210,11 @@ fn todays_availability_counts_as_becoming_available() {
     let switched = at("2026-12-08T02:00:00Z"); // Monday 20:00 in Chicago, after hours
     s.today = Some(TodayOverride::switch_on(&s, switched, None).expect("on"));
     let evening = AvailabilityEngine::new(&s).expect("valid");
+    let later = at("2026-12-08T03:00:00Z");
     let c = Candidate {
-        availability: &evening,
+        availability: AvailableAt::of(&evening, later),
         ..candidate(&w, 1)
     };
-    let p = check(&c, &referral(&w, StateCode::TX), at("2026-12-08T03:00:00Z")).expect("eligible");
+    let p = check(&c, &referral(&w, StateCode::TX)).expect("eligible");
     assert_eq!(p.waiting_since, switched);
 }

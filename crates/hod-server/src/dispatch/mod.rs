@@ -24,7 +24,7 @@ use crate::settings::Settings;
 use crate::store::{AgentId, DynStore, MissPolicy, RoutingAgent, StoreResult, WaitingReferral};
 use chrono::{DateTime, Utc};
 use hod_domain::availability::{AvailabilityEngine, AvailabilitySettings};
-use hod_domain::dispatch::{choose_agent, Candidate, RoutingReferral};
+use hod_domain::dispatch::{choose_agent, AvailableAt, Candidate, RoutingReferral};
 use hod_domain::eligibility::{HealthCareGovStates, HealthLineMatcher, PlanYear, StateCode};
 use hod_domain::language::Language;
 use hod_domain::referral::OfferOutcome;
@@ -79,15 +79,25 @@ pub struct PassReport {
     pub waiting: usize,
 }
 
-/// An agent prepared for routing: effective states and the availability engine.
+/// An agent prepared for routing: effective states, and availability at the pass's instant.
 struct Prepared {
     id: AgentId,
     states: BTreeSet<StateCode>,
     languages: Vec<Language>,
-    engine: AvailabilityEngine,
+    available: AvailableAt,
+    /// When the agent's availability next flips after the pass's instant.
+    next_change: Option<DateTime<Utc>>,
     suspended: bool,
-    holds_pending_offer: bool,
     last_offer_ended_at: Option<DateTime<Utc>>,
+}
+
+/// The agents of one routing pass, read and prepared once for all its referrals.
+struct PassAgents {
+    agents: Vec<Prepared>,
+    /// Agents holding a pending offer, including the ones this pass made.
+    busy: HashSet<AgentId>,
+    /// When a referral nobody can take now is tried again.
+    retry_at: DateTime<Utc>,
 }
 
 impl Dispatcher {
@@ -192,15 +202,30 @@ impl Dispatcher {
         }
         report.unassigned = closed.len();
 
-        let waiting = inner.store.waiting_referrals(BATCH).await?;
-        if !waiting.is_empty() {
-            let agents = inner.store.routing_agents().await?;
-            report.offered = self.route(&waiting, agents, now).await?;
-            if report.offered > 0 {
-                // New deadlines: a timer loop asleep since before them (this pass ran
-                // inline, after intake or a reject) recomputes when to wake.
-                inner.wake.notify_one();
+        // Every waiting referral, page by page, against the agents read once for the pass.
+        let mut pass_agents: Option<PassAgents> = None;
+        let mut after = None;
+        loop {
+            let waiting = inner.store.waiting_referrals(after, BATCH).await?;
+            let Some(last) = waiting.last() else {
+                break;
+            };
+            after = Some(last.id);
+            if pass_agents.is_none() {
+                let agents = inner.store.routing_agents().await?;
+                pass_agents = Some(self.prepare(agents, now));
             }
+            if let Some(pass_agents) = pass_agents.as_mut() {
+                report.offered += self.route(&waiting, pass_agents, now).await?;
+            }
+            if waiting.len() < BATCH as usize {
+                break;
+            }
+        }
+        if report.offered > 0 {
+            // New deadlines: a timer loop asleep since before them (this pass ran
+            // inline, after intake or a reject) recomputes when to wake.
+            inner.wake.notify_one();
         }
         let depth = inner.store.waiting_count().await?;
         inner.metrics.set_queue_depth(depth);
@@ -208,9 +233,14 @@ impl Dispatcher {
         Ok(report)
     }
 
-    fn prepare(&self, agents: Vec<RoutingAgent>, now: DateTime<Utc>) -> Vec<Prepared> {
+    fn prepare(&self, agents: Vec<RoutingAgent>, now: DateTime<Utc>) -> PassAgents {
         let today = now.date_naive();
-        agents
+        let busy = agents
+            .iter()
+            .filter(|a| a.holds_pending_offer)
+            .map(|a| a.id)
+            .collect();
+        let agents: Vec<Prepared> = agents
             .into_iter()
             .filter_map(|agent| {
                 let settings = agent
@@ -228,38 +258,41 @@ impl Dispatcher {
                     id: agent.id,
                     states: agent.preferences.effective_states(&eligible),
                     languages: agent.languages,
-                    engine,
+                    available: AvailableAt::of(&engine, now),
+                    next_change: engine.next_change_after(now),
                     suspended: agent.suspended,
-                    holds_pending_offer: agent.holds_pending_offer,
                     last_offer_ended_at: agent.last_offer_ended_at,
                 })
             })
-            .collect()
+            .collect();
+        // When nobody can take a referral, try again at the first moment an agent's
+        // availability flips, or after the retry interval, whichever is sooner.
+        let retry_interval =
+            chrono::Duration::from_std(self.inner.settings.dispatch_retry_interval)
+                .unwrap_or(chrono::Duration::minutes(1));
+        let retry_at = agents
+            .iter()
+            .filter(|a| !a.suspended)
+            .filter_map(|a| a.next_change)
+            .filter(|at| *at > now)
+            .fold(now + retry_interval, DateTime::min);
+        // Only agents who may take a referral at all now are candidates in this pass.
+        let mut agents = agents;
+        agents.retain(|a| !a.suspended && matches!(a.available, AvailableAt::Since(_)));
+        PassAgents {
+            agents,
+            busy,
+            retry_at,
+        }
     }
 
     async fn route(
         &self,
         waiting: &[WaitingReferral],
-        agents: Vec<RoutingAgent>,
+        pass: &mut PassAgents,
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
         let inner = &self.inner;
-        let agents = self.prepare(agents, now);
-        let mut busy: HashSet<AgentId> = agents
-            .iter()
-            .filter(|a| a.holds_pending_offer)
-            .map(|a| a.id)
-            .collect();
-        // When nobody can take a referral, try again at the first moment an agent's
-        // availability flips, or after the retry interval, whichever is sooner.
-        let retry_interval = chrono::Duration::from_std(inner.settings.dispatch_retry_interval)
-            .unwrap_or(chrono::Duration::minutes(1));
-        let retry_at = agents
-            .iter()
-            .filter(|a| !a.suspended)
-            .filter_map(|a| a.engine.next_change_after(now))
-            .filter(|at| *at > now)
-            .fold(now + retry_interval, DateTime::min);
         let accept_window = chrono::Duration::from_std(inner.settings.accept_window)
             .unwrap_or(chrono::Duration::minutes(15));
         let mut offered = 0;
@@ -272,21 +305,22 @@ impl Dispatcher {
                         language: &referral.language,
                         healthcare_gov,
                     };
-                    let candidates = agents.iter().map(|a| Candidate {
+                    let busy = &pass.busy;
+                    let candidates = pass.agents.iter().map(|a| Candidate {
                         id: a.id,
                         states: &a.states,
                         languages: &a.languages,
-                        availability: &a.engine,
+                        availability: a.available,
                         suspended: a.suspended,
                         holds_pending_offer: busy.contains(&a.id),
                         already_offered: referral.offered_to.contains(&a.id),
                         last_offer_ended_at: a.last_offer_ended_at,
                     });
-                    choose_agent(candidates, &routing, now)
+                    choose_agent(candidates, &routing)
                 });
             match chosen {
                 Some(agent) => {
-                    busy.insert(agent);
+                    pass.busy.insert(agent);
                     let deadline = now + accept_window;
                     if let Some(seq) = inner
                         .store
@@ -302,7 +336,12 @@ impl Dispatcher {
                         tracing::info!(referral = %referral.id, agent = %agent, "offer made");
                     }
                 }
-                None => inner.store.schedule_retry(referral.id, retry_at).await?,
+                None => {
+                    inner
+                        .store
+                        .schedule_retry(referral.id, pass.retry_at)
+                        .await?
+                }
             }
         }
         Ok(offered)

@@ -52,6 +52,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     2 => "0002_referrals.sql",
     3 => "0003_notifications.sql",
     4 => "0004_change_fan_out.sql",
+    5 => "0005_waiting_in_arrival_order.sql",
 );
 
 /// PostgreSQL migrations, in order.
@@ -60,6 +61,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     2 => "0002_referrals.sql",
     3 => "0003_notifications.sql",
     4 => "0004_change_fan_out.sql",
+    5 => "0005_waiting_in_arrival_order.sql",
 );
 
 /// What to do given the migrations already applied (version, name, checksum): the pending

@@ -221,8 +221,14 @@ pub trait ReferralStore: Send + Sync {
 /// a pending offer's deadline, a waiting referral's maximum wait and its retry time.
 #[async_trait]
 pub trait DispatchStore: Send + Sync {
-    /// Waiting referrals, oldest first.
-    async fn waiting_referrals(&self, limit: u32) -> StoreResult<Vec<WaitingReferral>>;
+    /// Waiting referrals in arrival order (by id), after `after` when given: a routing pass
+    /// pages through all of them, so referrals nobody can take yet never hold up the ones
+    /// behind them.
+    async fn waiting_referrals(
+        &self,
+        after: Option<ReferralId>,
+        limit: u32,
+    ) -> StoreResult<Vec<WaitingReferral>>;
 
     /// Every agent with what routing needs to know about them.
     async fn routing_agents(&self) -> StoreResult<Vec<RoutingAgent>>;

@@ -585,7 +585,7 @@ async fn referrals_offers_and_the_change_feed(backend: Backend) {
         .create_referral(&new_referral(None, now), now)
         .await
         .unwrap();
-    assert_eq!(store.waiting_referrals(10).await.unwrap().len(), 2);
+    assert_eq!(store.waiting_referrals(None, 10).await.unwrap().len(), 2);
     assert_eq!(
         store.next_due().await.unwrap(),
         Some(now),

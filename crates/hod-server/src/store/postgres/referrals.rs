@@ -508,7 +508,12 @@ impl ReferralStore for PostgresStore {
 
 #[async_trait]
 impl DispatchStore for PostgresStore {
-    async fn waiting_referrals(&self, limit: u32) -> StoreResult<Vec<WaitingReferral>> {
+    async fn waiting_referrals(
+        &self,
+        after: Option<ReferralId>,
+        limit: u32,
+    ) -> StoreResult<Vec<WaitingReferral>> {
+        let after = after.map_or(0, |id| id.0);
         let client = self.client().await?;
         let rows = client
             .query(
@@ -516,9 +521,9 @@ impl DispatchStore for PostgresStore {
                         COALESCE(array_agg(o.agent_id) FILTER (WHERE o.agent_id IS NOT NULL),
                                  '{}')
                  FROM referrals r LEFT JOIN offers o ON o.referral_id = r.id
-                 WHERE r.lifecycle = 'waiting'
-                 GROUP BY r.id ORDER BY r.received_at, r.id LIMIT $1",
-                &[&i64::from(limit)],
+                 WHERE r.lifecycle = 'waiting' AND r.id > $2
+                 GROUP BY r.id ORDER BY r.id LIMIT $1",
+                &[&i64::from(limit), &after],
             )
             .await?;
         rows.iter()

@@ -565,14 +565,19 @@ fn answer_in(
 
 #[async_trait]
 impl DispatchStore for SqliteStore {
-    async fn waiting_referrals(&self, limit: u32) -> StoreResult<Vec<WaitingReferral>> {
+    async fn waiting_referrals(
+        &self,
+        after: Option<ReferralId>,
+        limit: u32,
+    ) -> StoreResult<Vec<WaitingReferral>> {
+        let after = after.map_or(0, |id| id.0);
         self.call(move |conn| {
             let rows: Vec<(i64, String, String, i32, i64)> = conn
                 .prepare(
                     "SELECT id, state, language, plan_year, received_at FROM referrals
-                     WHERE lifecycle = 'waiting' ORDER BY received_at, id LIMIT ?1",
+                     WHERE lifecycle = 'waiting' AND id > ?2 ORDER BY id LIMIT ?1",
                 )?
-                .query_map([limit], |row| {
+                .query_map(rusqlite::params![limit, after], |row| {
                     Ok((
                         row.get(0)?,
                         row.get(1)?,
