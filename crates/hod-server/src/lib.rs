@@ -19,10 +19,12 @@
 //! - [`cli`]: the `hod-server` command line;
 //! - [`metrics`]: the Prometheus metrics served at `/metrics`;
 //! - [`notify`]: e-mail, text and app reminders from an outbox written with each offer;
+//! - [`bench`]: the load tool (`bench`): bench agents, sockets, referrals, a report;
 //! - [`demo`] and [`simulate`]: demo agents (`seed-demo`) and simulated consumers
 //!   (`simulate`) for a live system a person can watch.
 
 pub mod accounts;
+pub mod bench;
 pub mod changes;
 pub mod cli;
 pub mod clock;

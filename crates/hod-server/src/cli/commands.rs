@@ -16,6 +16,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Simulate(args) = cli.command {
         return simulate(args).await;
     }
+    if matches!(cli.command, Command::Bench(_)) && cli.database.is_none() {
+        bail!("bench needs --database URL: the database the servers use (it seeds bench agents there)");
+    }
     let settings = cli.settings()?;
     let store = store::open(&settings.database)
         .await
@@ -91,6 +94,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = crate::demo::seed(&store, now).await?;
             print!("{}", crate::demo::render_report(&report));
         }
+        Command::Bench(args) => {
+            bench(*args, &settings.database, now).await?;
+        }
         Command::Simulate(_) => unreachable!("handled before the database is opened"),
     }
     Ok(())
@@ -118,6 +124,35 @@ async fn simulate(args: super::SimulateArgs) -> anyhow::Result<()> {
     if summary.submitted == 0 && summary.failed > 0 {
         bail!("no referral was accepted by the server");
     }
+    Ok(())
+}
+
+async fn bench(
+    args: super::BenchArgs,
+    database: &crate::store::DatabaseUrl,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let command = crate::bench::BenchCommand {
+        scenario: args.scenario,
+        servers: args.servers,
+        spawn: args.spawn,
+        accept_window: args.accept_window.0,
+        intake_key: args.intake_key,
+        agents: args.agents,
+        sockets: args.sockets,
+        referrals: args.referrals,
+        rate: args.rate,
+        concurrency: args.concurrency,
+        mix: args.mix,
+        think: args.think.0,
+        states_per_agent: args.states_per_agent.0,
+        wait: args.wait.0,
+        seed: args.seed,
+        force: args.force,
+        json: args.json,
+    };
+    let mut out = std::io::stdout();
+    crate::bench::run_command(command, database, now, &mut out).await?;
     Ok(())
 }
 

@@ -61,6 +61,107 @@ pub enum Command {
     /// Post realistic, fictional consumer referrals to a running server's intake API.
     /// Prints one line per referral (id, state, language; no personal data).
     Simulate(SimulateArgs),
+    /// Load test (issue 7): seed bench agents into --database, open WebSockets, post
+    /// referrals, answer them with a mix, and report throughput, latencies and expiry
+    /// lateness. Refuses a database with other agents unless --force.
+    Bench(Box<BenchArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// What to measure: load (routing, offer latency, answers) or expiry (many pending
+    /// offers left to expire)
+    #[arg(long, default_value = "load", value_name = "load|expiry")]
+    pub scenario: crate::bench::Scenario,
+
+    /// Base URL of a running server on the same --database (repeat, or comma-separate,
+    /// for several instances)
+    #[arg(long = "server", value_delimiter = ',', value_name = "URL")]
+    pub servers: Vec<url::Url>,
+
+    /// Start N `hod-server serve` processes on --database (127.0.0.1:0) instead, stopped
+    /// at the end
+    #[arg(long, value_name = "N")]
+    pub spawn: Option<usize>,
+
+    /// Accept window of the spawned servers (with --spawn)
+    #[arg(long, default_value = "15m", value_name = "DURATION")]
+    pub accept_window: HumanDuration,
+
+    /// An intake API key the servers accept [default with --spawn: a generated one]
+    #[arg(
+        long,
+        env = "HOD_BENCH_INTAKE_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub intake_key: Option<String>,
+
+    /// Bench agents (bench-000001 …) in the database
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub agents: usize,
+
+    /// WebSocket clients on /v1/events, spread over the servers (load: these agents are
+    /// the available ones; expiry: a sample of the agents)
+    #[arg(long, default_value_t = 1_000, value_name = "M")]
+    pub sockets: usize,
+
+    /// Referrals to submit [default: 10000 for load, --agents for expiry]
+    #[arg(long, value_name = "R")]
+    pub referrals: Option<usize>,
+
+    /// Submission rate: max (as fast as --concurrency allows), or e.g. 500/s, 6000/min
+    #[arg(long, default_value = "max", value_name = "RATE")]
+    pub rate: crate::bench::BenchRate,
+
+    /// Intake requests in flight at most
+    #[arg(long, default_value_t = 64, value_name = "C")]
+    pub concurrency: usize,
+
+    /// Percentages of first offers accepted, rejected and left to expire (load scenario;
+    /// a referral offered again is accepted)
+    #[arg(long, default_value = "70,20,10", value_name = "A,R,E")]
+    pub mix: crate::bench::Mix,
+
+    /// How long an agent takes to answer an offer
+    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    pub think: HumanDuration,
+
+    /// Licensed states per bench agent, rotating through the plan year's HealthCare.gov
+    /// states; a number or all
+    #[arg(long, default_value = "3", value_name = "K|all", value_parser = parse_states_per_agent)]
+    pub states_per_agent: StatesPerAgent,
+
+    /// Longest wait for the outcomes after the last submission (expiry: after the last
+    /// deadline seen)
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub wait: HumanDuration,
+
+    /// Seed of the consumers and of the accept/reject/expire decisions [default: random]
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// Seed even though the database holds agents that are not bench agents
+    #[arg(long)]
+    pub force: bool,
+
+    /// Also write the report as JSON to this file
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// `--states-per-agent`: a number, or every state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatesPerAgent(pub Option<usize>);
+
+fn parse_states_per_agent(text: &str) -> Result<StatesPerAgent, String> {
+    match text.trim() {
+        "all" => Ok(StatesPerAgent(None)),
+        n => match n.parse::<usize>() {
+            Ok(k) if k > 0 => Ok(StatesPerAgent(Some(k))),
+            _ => Err(format!("{n:?}: give a number of states (1 or more) or all")),
+        },
+    }
 }
 
 #[derive(Debug, Args)]

@@ -37,9 +37,11 @@ pub(crate) use on_both_backends;
 
 mod admin;
 mod auth;
+mod bench;
 mod cli;
 mod demo;
 mod events;
+mod faults;
 mod metrics;
 mod notifications;
 mod notify_support;
