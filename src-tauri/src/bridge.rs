@@ -207,7 +207,6 @@ fn refresh(app: &AppHandle, client: &Client, reminders: &mut Reminders) -> DateT
     show(app, client, deadline, now);
     let (t, locale, sound) = texts(app);
     let notifier = app.state::<Notifier>();
-    let offer_notifications = client.wants_app_notifications();
     for referral in &offers {
         let Some(offer) = referral.offer else {
             continue;
@@ -217,7 +216,8 @@ fn refresh(app: &AppHandle, client: &Client, reminders: &mut Reminders) -> DateT
             let key = (referral.id, "offer", minutes);
             if now >= due && now < offer.deadline && !reminders.sent.contains(&key) {
                 reminders.sent.insert(key);
-                if !offer_notifications {
+                // Read only when a reminder is due, not on every tick of the countdown.
+                if !client.wants_app_notifications() {
                     continue;
                 }
                 let left = presence::time_left(offer.deadline, now, locale);

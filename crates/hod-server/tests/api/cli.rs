@@ -271,7 +271,7 @@ async fn serve_takes_hod_variables_prints_its_address_and_stops_gracefully() {
 
 /// Starts `hod-server serve` on a free port with `envs` and `args`; returns the child and
 /// its base URL, read from the line it prints once bound.
-fn spawn_serve(envs: &[(&str, &str)], args: &[&str]) -> (std::process::Child, String) {
+pub(crate) fn spawn_serve(envs: &[(&str, &str)], args: &[&str]) -> (std::process::Child, String) {
     let mut child = hod_command()
         .envs(envs.iter().copied())
         .arg("serve")

@@ -8,8 +8,7 @@ use chrono::{DateTime, Utc};
 use hod_server::store::NewLicense;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// The accept window of the instances: short, so missed offers and their re-routing happen
@@ -27,28 +26,18 @@ struct Instance {
 
 impl Instance {
     fn start(database: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hod-server"))
-            .env("HOD_DATABASE", database)
-            .env("HOD_LISTEN", "127.0.0.1:0")
-            .env("HOD_ACCEPT_WINDOW", ACCEPT_WINDOW)
-            .env("HOD_INTAKE_API_KEYS", INTAKE_KEY)
-            .env("HOD_ADMIN_API_KEYS", ADMIN_KEY)
-            .env("HOD_LOG", "warn")
-            .arg("serve")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first_line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first_line)
-            .unwrap();
-        let base = first_line
-            .trim_end()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
-            .to_owned();
+        let (child, base) = crate::cli::spawn_serve(
+            &[
+                ("HOD_DATABASE", database),
+                ("HOD_LISTEN", "127.0.0.1:0"),
+                ("HOD_ACCEPT_WINDOW", ACCEPT_WINDOW),
+                ("HOD_INTAKE_API_KEYS", INTAKE_KEY),
+                ("HOD_ADMIN_API_KEYS", ADMIN_KEY),
+                // Little to log, so the unread stderr pipe never fills.
+                ("HOD_LOG", "error"),
+            ],
+            &[],
+        );
         Self { child, base }
     }
 
