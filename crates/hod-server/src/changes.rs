@@ -11,11 +11,21 @@
 //! of the others through LISTEN/NOTIFY (`store::postgres::fan_out`, decision 0701) and passes
 //! them on here; when that feed reconnects it calls [`ChangeNotifier::resync`], and every
 //! reader looks at the store, since notices may have been missed meanwhile.
+//!
+//! Two kinds of reader: an agent's connection watches that agent only
+//! ([`ChangeNotifier::watch_agent`]), so a notice wakes the connections it concerns and not
+//! every open one; the dispatcher's roster hears every notice ([`ChangeNotifier::subscribe`])
+//! to keep its agents current.
 
 use crate::store::AgentId;
 use chrono::{DateTime, Utc};
 use hod_domain::wire::v1::ReferralId;
-use tokio::sync::broadcast;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch};
+
+/// How many notices a reader of every notice may fall behind before it must resync.
+const ALL_NOTICES_BACKLOG: usize = 65_536;
 
 /// "This agent's feed now reaches `seq`."
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +38,8 @@ pub struct ChangeNotice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     Change(ChangeNotice),
+    /// An agent was added, which appends no change (the dispatcher's roster reads them).
+    AgentAdded(AgentId),
     /// Notices may have been missed (the cross-instance feed reconnected): every reader
     /// reads from its cursor.
     Resync,
@@ -47,13 +59,55 @@ pub struct OfferReminder {
 pub struct ChangeNotifier {
     sender: broadcast::Sender<Notice>,
     reminders: broadcast::Sender<OfferReminder>,
+    /// The latest sequence number noticed for each agent someone watches.
+    watched: Arc<Mutex<HashMap<AgentId, watch::Sender<i64>>>>,
+    resyncs: broadcast::Sender<()>,
+}
+
+/// One agent's notices, for that agent's connection: [`AgentWatch::changed`] returns when
+/// the agent's feed may have moved past the reader's cursor.
+#[derive(Debug)]
+pub struct AgentWatch {
+    seq: watch::Receiver<i64>,
+    resyncs: broadcast::Receiver<()>,
+}
+
+impl AgentWatch {
+    /// Waits for a notice of a change after `cursor`, or for a resync (notices may have
+    /// been missed): either way the reader looks at the store. Never returns `false` while
+    /// the notifier lives.
+    pub async fn changed(&mut self, cursor: i64) -> bool {
+        tokio::select! {
+            seen = self.seq.wait_for(|seq| *seq > cursor) => seen.is_ok(),
+            resync = self.resyncs.recv() => !matches!(resync, Err(broadcast::error::RecvError::Closed)),
+        }
+    }
 }
 
 impl ChangeNotifier {
     pub fn new() -> Self {
-        let (sender, _) = broadcast::channel(4096);
+        let (sender, _) = broadcast::channel(ALL_NOTICES_BACKLOG);
         let (reminders, _) = broadcast::channel(1024);
-        Self { sender, reminders }
+        let (resyncs, _) = broadcast::channel(16);
+        Self {
+            sender,
+            reminders,
+            watched: Arc::default(),
+            resyncs,
+        }
+    }
+
+    /// Watches one agent's notices (see [`AgentWatch`]).
+    pub fn watch_agent(&self, agent: AgentId) -> AgentWatch {
+        let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        let seq = watched
+            .entry(agent)
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe();
+        AgentWatch {
+            seq,
+            resyncs: self.resyncs.subscribe(),
+        }
     }
 
     /// Reminds the agent's open connections on this instance; how many were listening.
@@ -67,14 +121,35 @@ impl ChangeNotifier {
 
     /// Tells every listener that `agent`'s feed reaches `seq`. Call after the commit.
     pub fn notify(&self, agent: AgentId, seq: i64) {
+        {
+            let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(sender) = watched.get(&agent) {
+                if sender.receiver_count() == 0 {
+                    // Every connection of the agent closed since it was watched.
+                    watched.remove(&agent);
+                } else {
+                    sender.send_if_modified(|latest| {
+                        let newer = seq > *latest;
+                        *latest = (*latest).max(seq);
+                        newer
+                    });
+                }
+            }
+        }
         // No receiver is not an error: nobody is connected.
         let _ = self
             .sender
             .send(Notice::Change(ChangeNotice { agent, seq }));
     }
 
+    /// Tells the readers of every notice (the dispatcher) that `agent` was added.
+    pub fn agent_added(&self, agent: AgentId) {
+        let _ = self.sender.send(Notice::AgentAdded(agent));
+    }
+
     /// Tells every listener to read from its cursor: notices may have been missed.
     pub fn resync(&self) {
+        let _ = self.resyncs.send(());
         let _ = self.sender.send(Notice::Resync);
     }
 

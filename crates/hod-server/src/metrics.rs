@@ -47,6 +47,7 @@ pub struct Metrics {
     offers_withdrawn: AtomicU64,
     time_to_accept: Histogram,
     queue_depth: AtomicU64,
+    roster_agents: AtomicU64,
     http: Mutex<BTreeMap<HttpSeries, HttpStats>>,
     /// Per channel, in [`Channel::ALL`] order.
     notifications: [ChannelStats; 3],
@@ -146,6 +147,12 @@ impl Metrics {
         self.queue_depth.store(waiting, Ordering::Relaxed);
     }
 
+    /// Agents the dispatcher's roster holds (every agent whose schedule validates).
+    pub fn set_roster_size(&self, agents: usize) {
+        self.roster_agents
+            .store(u64::try_from(agents).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
     /// Counts one thing that happened to a message of `channel`.
     pub fn notification(&self, channel: Channel, event: NotificationEvent) {
         let stats = &self.notifications[channel_slot(channel)];
@@ -240,6 +247,14 @@ impl Metrics {
             "gauge",
         );
         let _ = writeln!(out, "hod_queue_depth {}", get(&self.queue_depth));
+
+        header(
+            &mut out,
+            "hod_roster_agents",
+            "Agents this instance's dispatcher holds in memory for routing.",
+            "gauge",
+        );
+        let _ = writeln!(out, "hod_roster_agents {}", get(&self.roster_agents));
 
         self.render_notifications(&mut out);
         self.render_http(&mut out);
@@ -544,6 +559,7 @@ mod tests {
         metrics.referral_received();
         metrics.offer_made();
         metrics.set_queue_depth(4);
+        metrics.set_roster_size(12);
         metrics.http_request(
             "POST",
             "/v1/intake/referrals",
@@ -552,6 +568,7 @@ mod tests {
         );
         let text = metrics.render();
         assert!(text.contains("hod_queue_depth 4\n"));
+        assert!(text.contains("hod_roster_agents 12\n"));
         assert!(text.contains("hod_referrals_received_total 1\n"));
         let mut typed = Vec::new();
         for l in text.lines() {

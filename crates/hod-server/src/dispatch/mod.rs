@@ -10,26 +10,32 @@
 //! due when it starts. A pass ([`Dispatcher::run_once`]) runs:
 //! 1. on a timer, when the earliest due row comes up (and at least every
 //!    [`IDLE_POLL`], so rows written by other instances are seen);
-//! 2. inline after intake, a reject, and any change of availability or preferences, so
-//!    the caller's response already reflects the routing it caused;
+//! 2. after intake, a reject, and any change of availability or preferences, before the
+//!    response, so the caller's response already reflects the routing it caused. Requests
+//!    arriving together share one pass ([`Dispatcher::route_now`]): a request waits for a
+//!    pass that started after its write, and the first in line runs it for everyone;
 //! 3. when a test moves its [`ManualClock`](crate::clock::ManualClock), or calls
 //!    `run_once` itself (no sleeping in tests).
+//!
+//! The agents a pass chooses from are held in memory between passes and kept current from
+//! the change feed ([`roster`]).
+
+mod roster;
 
 use crate::changes::ChangeNotifier;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::notify::NotificationPolicy;
-use crate::profile::eligible_on;
 use crate::settings::Settings;
-use crate::store::{AgentId, DynStore, MissPolicy, RoutingAgent, StoreResult, WaitingReferral};
+use crate::store::{DynStore, MissPolicy, StoreResult, WaitingReferral};
 use chrono::{DateTime, Utc};
-use hod_domain::availability::{AvailabilityEngine, AvailabilitySettings};
-use hod_domain::dispatch::{choose_agent, AvailableAt, Candidate, RoutingReferral};
-use hod_domain::eligibility::{HealthCareGovStates, HealthLineMatcher, PlanYear, StateCode};
-use hod_domain::language::Language;
+use hod_domain::availability::AvailabilitySettings;
+use hod_domain::dispatch::{choose_agent, Candidate, RoutingReferral};
+use hod_domain::eligibility::{HealthCareGovStates, HealthLineMatcher, PlanYear};
 use hod_domain::referral::OfferOutcome;
-use std::collections::{BTreeSet, HashSet};
+use roster::{Preparer, Roster};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Mutex, Notify};
@@ -60,8 +66,12 @@ struct Inner {
     /// The messages an offer queues, and how to wake the sender after one (issue 6).
     notifications: NotificationPolicy,
     outbox_wake: Option<Arc<Notify>>,
-    /// One pass at a time per instance; instances are kept apart by row locks.
-    pass: Mutex<()>,
+    /// One pass at a time per instance, with the agents it chooses from; instances are
+    /// kept apart by row locks.
+    pass: Mutex<Roster>,
+    /// Passes started and completed, for requests that share a pass ([`Dispatcher::route_now`]).
+    started: AtomicU64,
+    completed: AtomicU64,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -77,27 +87,9 @@ pub struct PassReport {
     pub unassigned: usize,
     pub offered: usize,
     pub waiting: usize,
-}
-
-/// An agent prepared for routing: effective states, and availability at the pass's instant.
-struct Prepared {
-    id: AgentId,
-    states: BTreeSet<StateCode>,
-    languages: Vec<Language>,
-    available: AvailableAt,
-    /// When the agent's availability next flips after the pass's instant.
-    next_change: Option<DateTime<Utc>>,
-    suspended: bool,
-    last_offer_ended_at: Option<DateTime<Utc>>,
-}
-
-/// The agents of one routing pass, read and prepared once for all its referrals.
-struct PassAgents {
-    agents: Vec<Prepared>,
-    /// Agents holding a pending offer, including the ones this pass made.
-    busy: HashSet<AgentId>,
-    /// When a referral nobody can take now is tried again.
-    retry_at: DateTime<Utc>,
+    /// Offers the store refused because the roster was behind (another instance offered
+    /// the agent or the referral first); the loop looks again soon.
+    pub conflicts: usize,
 }
 
 impl Dispatcher {
@@ -108,6 +100,7 @@ impl Dispatcher {
         notifier: ChangeNotifier,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let roster = Roster::new(notifier.subscribe());
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -119,7 +112,9 @@ impl Dispatcher {
                 wake: Notify::new(),
                 notifications: NotificationPolicy::OFF,
                 outbox_wake: None,
-                pass: Mutex::new(()),
+                pass: Mutex::new(roster),
+                started: AtomicU64::new(0),
+                completed: AtomicU64::new(0),
             }),
         }
     }
@@ -164,10 +159,33 @@ impl Dispatcher {
         }
     }
 
+    /// Makes sure a pass runs after this call and before it returns — the first caller in
+    /// line runs it, and callers that were waiting meanwhile find their work done — and
+    /// logs (never returns) a failure: for requests whose response should reflect the
+    /// routing they caused (intake, a reject, a change of availability or preferences).
+    pub async fn route_now(&self) {
+        let inner = &self.inner;
+        // Any pass numbered above the ones started so far starts after this point, so it
+        // sees what the caller wrote.
+        let wanted = inner.started.load(Ordering::Acquire) + 1;
+        let mut roster = inner.pass.lock().await;
+        if inner.completed.load(Ordering::Acquire) >= wanted {
+            return;
+        }
+        if let Err(e) = self.pass(&mut roster).await {
+            tracing::error!(error = %crate::http::error::error_chain(&e), "dispatch pass failed");
+        }
+    }
+
     /// One pass: expire due offers, close overdue referrals, route what is waiting.
     pub async fn run_once(&self) -> StoreResult<PassReport> {
+        let mut roster = self.inner.pass.lock().await;
+        self.pass(&mut roster).await
+    }
+
+    async fn pass(&self, roster: &mut Roster) -> StoreResult<PassReport> {
         let inner = &self.inner;
-        let _pass = inner.pass.lock().await;
+        let number = inner.started.fetch_add(1, Ordering::AcqRel) + 1;
         let now = inner.clock.now();
         let mut report = PassReport::default();
         let miss_policy = MissPolicy {
@@ -202,8 +220,12 @@ impl Dispatcher {
         }
         report.unassigned = closed.len();
 
-        // Every waiting referral, page by page, against the agents read once for the pass.
-        let mut pass_agents: Option<PassAgents> = None;
+        // Every waiting referral, page by page, against the roster brought up to now.
+        let preparer = Preparer {
+            matcher: inner.matcher.clone(),
+            default_availability: self.default_availability(),
+        };
+        let mut refreshed = false;
         let mut after = None;
         loop {
             let waiting = inner.store.waiting_referrals(after, BATCH).await?;
@@ -211,13 +233,12 @@ impl Dispatcher {
                 break;
             };
             after = Some(last.id);
-            if pass_agents.is_none() {
-                let agents = inner.store.routing_agents().await?;
-                pass_agents = Some(self.prepare(agents, now));
+            if !refreshed {
+                roster.refresh(&inner.store, &preparer, now).await?;
+                inner.metrics.set_roster_size(roster.len());
+                refreshed = true;
             }
-            if let Some(pass_agents) = pass_agents.as_mut() {
-                report.offered += self.route(&waiting, pass_agents, now).await?;
-            }
+            self.route(&waiting, roster, now, &mut report).await?;
             if waiting.len() < BATCH as usize {
                 break;
             }
@@ -230,72 +251,28 @@ impl Dispatcher {
         let depth = inner.store.waiting_count().await?;
         inner.metrics.set_queue_depth(depth);
         report.waiting = usize::try_from(depth).unwrap_or(usize::MAX);
+        inner.completed.fetch_max(number, Ordering::AcqRel);
         Ok(report)
-    }
-
-    fn prepare(&self, agents: Vec<RoutingAgent>, now: DateTime<Utc>) -> PassAgents {
-        let today = now.date_naive();
-        let busy = agents
-            .iter()
-            .filter(|a| a.holds_pending_offer)
-            .map(|a| a.id)
-            .collect();
-        let agents: Vec<Prepared> = agents
-            .into_iter()
-            .filter_map(|agent| {
-                let settings = agent
-                    .availability
-                    .unwrap_or_else(|| self.default_availability());
-                let engine = match AvailabilityEngine::new(&settings) {
-                    Ok(engine) => engine,
-                    Err(_) => {
-                        tracing::warn!(agent = %agent.id, "stored availability does not validate; agent skipped");
-                        return None;
-                    }
-                };
-                let eligible = eligible_on(&agent.licenses, &self.inner.matcher, today);
-                Some(Prepared {
-                    id: agent.id,
-                    states: agent.preferences.effective_states(&eligible),
-                    languages: agent.languages,
-                    available: AvailableAt::of(&engine, now),
-                    next_change: engine.next_change_after(now),
-                    suspended: agent.suspended,
-                    last_offer_ended_at: agent.last_offer_ended_at,
-                })
-            })
-            .collect();
-        // When nobody can take a referral, try again at the first moment an agent's
-        // availability flips, or after the retry interval, whichever is sooner.
-        let retry_interval =
-            chrono::Duration::from_std(self.inner.settings.dispatch_retry_interval)
-                .unwrap_or(chrono::Duration::minutes(1));
-        let retry_at = agents
-            .iter()
-            .filter(|a| !a.suspended)
-            .filter_map(|a| a.next_change)
-            .filter(|at| *at > now)
-            .fold(now + retry_interval, DateTime::min);
-        // Only agents who may take a referral at all now are candidates in this pass.
-        let mut agents = agents;
-        agents.retain(|a| !a.suspended && matches!(a.available, AvailableAt::Since(_)));
-        PassAgents {
-            agents,
-            busy,
-            retry_at,
-        }
     }
 
     async fn route(
         &self,
         waiting: &[WaitingReferral],
-        pass: &mut PassAgents,
+        roster: &mut Roster,
         now: DateTime<Utc>,
-    ) -> StoreResult<usize> {
+        report: &mut PassReport,
+    ) -> StoreResult<()> {
         let inner = &self.inner;
         let accept_window = chrono::Duration::from_std(inner.settings.accept_window)
             .unwrap_or(chrono::Duration::minutes(15));
-        let mut offered = 0;
+        // When nobody can take a referral, try again at the first moment an agent's
+        // availability flips, or after the retry interval, whichever is sooner.
+        let retry_interval = chrono::Duration::from_std(inner.settings.dispatch_retry_interval)
+            .unwrap_or(chrono::Duration::minutes(1));
+        let retry_at = roster
+            .next_flip()
+            .filter(|at| *at > now)
+            .map_or(now + retry_interval, |at| at.min(now + retry_interval));
         for referral in waiting {
             let chosen = HealthCareGovStates::for_plan_year(PlanYear::new(referral.plan_year))
                 .ok()
@@ -305,14 +282,13 @@ impl Dispatcher {
                         language: &referral.language,
                         healthcare_gov,
                     };
-                    let busy = &pass.busy;
-                    let candidates = pass.agents.iter().map(|a| Candidate {
+                    let candidates = roster.routable_in(referral.state).map(|a| Candidate {
                         id: a.id,
                         states: &a.states,
                         languages: &a.languages,
                         availability: a.available,
                         suspended: a.suspended,
-                        holds_pending_offer: busy.contains(&a.id),
+                        holds_pending_offer: a.busy,
                         already_offered: referral.offered_to.contains(&a.id),
                         last_offer_ended_at: a.last_offer_ended_at,
                     });
@@ -320,31 +296,34 @@ impl Dispatcher {
                 });
             match chosen {
                 Some(agent) => {
-                    pass.busy.insert(agent);
+                    roster.mark_busy(agent);
                     let deadline = now + accept_window;
-                    if let Some(seq) = inner
+                    match inner
                         .store
                         .make_offer(referral.id, agent, now, deadline, &inner.notifications)
                         .await?
                     {
-                        inner.notifier.notify(agent, seq);
-                        if let Some(wake) = &inner.outbox_wake {
-                            wake.notify_one();
+                        Some(seq) => {
+                            inner.notifier.notify(agent, seq);
+                            if let Some(wake) = &inner.outbox_wake {
+                                wake.notify_one();
+                            }
+                            inner.metrics.offer_made();
+                            report.offered += 1;
+                            tracing::info!(referral = %referral.id, agent = %agent, "offer made");
                         }
-                        inner.metrics.offer_made();
-                        offered += 1;
-                        tracing::info!(referral = %referral.id, agent = %agent, "offer made");
+                        None => {
+                            // Someone got there first; the agent is read again and the
+                            // referral, if still waiting, tried in the next pass.
+                            roster.mark_stale(agent);
+                            report.conflicts += 1;
+                        }
                     }
                 }
-                None => {
-                    inner
-                        .store
-                        .schedule_retry(referral.id, pass.retry_at)
-                        .await?
-                }
+                None => inner.store.schedule_retry(referral.id, retry_at).await?,
             }
         }
-        Ok(offered)
+        Ok(())
     }
 
     /// The timer loop: runs a pass whenever a row comes due, a pass is asked for, or the
@@ -357,7 +336,8 @@ impl Dispatcher {
             // After a pass that changed something (or failed), look again soon: a pass on
             // another instance may have run alongside this one and left a referral for an
             // agent that only became free when both had committed.
-            let settle = report.is_none_or(|r| r.expired + r.offered + r.unassigned > 0);
+            let settle =
+                report.is_none_or(|r| r.expired + r.offered + r.unassigned + r.conflicts > 0);
             let wait = match self.inner.store.next_due().await {
                 Ok(Some(due)) => {
                     let left = (due - self.inner.clock.now()).to_std().unwrap_or_default();

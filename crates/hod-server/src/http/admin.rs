@@ -68,6 +68,9 @@ async fn provision_agent(
         accounts::set_password(state.store.as_ref(), created.id, password, now).await?;
     }
     tracing::info!(agent = %created.id, "agent provisioned");
+    // No change row announces a new agent: tell this instance's dispatcher directly (other
+    // instances read their whole roster again within a minute).
+    state.notifier.agent_added(created.id);
     let profile = profile_of(&state, &created).await?;
     Ok((StatusCode::CREATED, Json(profile)))
 }

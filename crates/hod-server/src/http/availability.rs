@@ -90,7 +90,7 @@ async fn save(
         .await?;
     state.notifier.notify(agent, seq);
     tracing::info!(agent = %agent, available = availability.status.available, "availability saved");
-    state.dispatcher.run_logged().await;
+    state.dispatcher.route_now().await;
     Ok(Json(availability).into_response())
 }
 

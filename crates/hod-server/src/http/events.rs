@@ -12,7 +12,6 @@
 use super::extract::bad_query;
 use super::extract::AgentSession;
 use super::{AppError, AppState};
-use crate::changes::Notice;
 use crate::store::AgentId;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -86,7 +85,7 @@ async fn feed(
 ) -> anyhow::Result<()> {
     // Subscribe before replaying, so a commit between the replay and the first wait is
     // still signalled.
-    let mut notices = state.notifier.subscribe();
+    let mut notices = state.notifier.watch_agent(agent);
     let mut reminders = state.notifier.subscribe_reminders();
     catch_up(&state, agent, &mut cursor, &mut socket).await?;
     let every = state.settings.heartbeat_interval;
@@ -96,15 +95,11 @@ async fn feed(
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
-            notice = notices.recv() => match notice {
-                Ok(Notice::Change(notice)) if notice.agent == agent && notice.seq > cursor => {
-                    catch_up(&state, agent, &mut cursor, &mut socket).await?;
+            live = notices.changed(cursor) => {
+                if !live {
+                    return Ok(());
                 }
-                Ok(Notice::Change(_)) => {}
-                Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
-                    catch_up(&state, agent, &mut cursor, &mut socket).await?;
-                }
-                Err(RecvError::Closed) => return Ok(()),
+                catch_up(&state, agent, &mut cursor, &mut socket).await?;
             },
             reminder = reminders.recv() => match reminder {
                 Ok(r) if r.agent == agent => {

@@ -52,7 +52,7 @@ async fn submit(
     if created {
         state.metrics.referral_received();
         tracing::info!(referral = %record.id, state = %record.state, "referral received");
-        state.dispatcher.run_logged().await;
+        state.dispatcher.route_now().await;
     }
     let lifecycle = state
         .store

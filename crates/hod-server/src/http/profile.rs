@@ -92,7 +92,7 @@ async fn update_profile(
             .await?;
         state.notifier.notify(agent_id, seq);
         tracing::info!(agent = %agent_id, "profile updated");
-        state.dispatcher.run_logged().await;
+        state.dispatcher.route_now().await;
         Ok(Json(profile).into_response())
     })
     .await

@@ -229,7 +229,7 @@ async fn answer(
     tracing::info!(referral = id, agent = %session.agent, outcome = ?answered.outcome, "offer answered");
     if answered.outcome == OfferOutcome::Rejected {
         // CE-3: the referral goes to the next agent at once.
-        state.dispatcher.run_logged().await;
+        state.dispatcher.route_now().await;
     }
     Ok(Json(answered.referral).into_response())
 }

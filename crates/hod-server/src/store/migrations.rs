@@ -53,6 +53,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     3 => "0003_notifications.sql",
     4 => "0004_change_fan_out.sql",
     5 => "0005_waiting_in_arrival_order.sql",
+    6 => "0006_feed_order.sql",
 );
 
 /// PostgreSQL migrations, in order.
@@ -62,6 +63,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     3 => "0003_notifications.sql",
     4 => "0004_change_fan_out.sql",
     5 => "0005_waiting_in_arrival_order.sql",
+    6 => "0006_feed_order.sql",
 );
 
 /// What to do given the migrations already applied (version, name, checksum): the pending

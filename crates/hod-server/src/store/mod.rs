@@ -230,8 +230,14 @@ pub trait DispatchStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<WaitingReferral>>;
 
-    /// Every agent with what routing needs to know about them.
-    async fn routing_agents(&self) -> StoreResult<Vec<RoutingAgent>>;
+    /// What routing needs to know about every agent, or about the agents in `only` (the
+    /// ones that no longer exist are left out).
+    async fn routing_agents(&self, only: Option<&[AgentId]>) -> StoreResult<Vec<RoutingAgent>>;
+
+    /// The agents named by changes committed since `mark` by any process or instance, and
+    /// the mark to pass next time; `None` starts from now. The dispatcher's roster reads
+    /// those agents again (decision 0201).
+    async fn agents_changed_since(&self, mark: Option<i64>) -> StoreResult<(Vec<AgentId>, i64)>;
 
     /// Offers a waiting referral to an agent, if it is still waiting, the agent holds no
     /// pending offer, was never offered it and is not suspended; appends `OfferMade` to the

@@ -61,6 +61,17 @@ async fn next_changes(socket: &mut Socket, n: usize) -> Vec<Value> {
     out
 }
 
+/// The next change whose event is of type `event`, past the others (an agent's feed opens
+/// with the `profile_changed` of their license import).
+pub async fn next_event(socket: &mut Socket, event: &str) -> Value {
+    loop {
+        let change = next_of(socket, "change").await;
+        if change["event"]["type"] == event {
+            return change;
+        }
+    }
+}
+
 fn seqs(changes: &[Value]) -> Vec<i64> {
     changes.iter().map(|c| c["seq"].as_i64().unwrap()).collect()
 }
@@ -82,18 +93,23 @@ async fn the_feed_resumes_from_a_cursor_without_loss_or_duplication(backend: Bac
     assert_eq!(status, 200);
     let first = server.intake("TX", "en").await["id"].as_i64().unwrap();
 
-    // Replay from the start, in order.
+    // Replay from the start, in order: the license import, the profile update, the offer.
     let mut socket = connect(&server, &a, 0).await;
-    let replay = next_changes(&mut socket, 2).await;
-    assert_eq!(seqs(&replay), vec![1, 2]);
+    let replay = next_changes(&mut socket, 3).await;
+    assert_eq!(seqs(&replay), vec![1, 2, 3]);
     assert_eq!(replay[0]["event"]["type"], "profile_changed");
-    assert_eq!(replay[1]["event"]["type"], "offer_made");
-    assert_no_contact(&replay[1].to_string());
+    assert_eq!(
+        replay[0]["event"]["profile"]["eligible_states"],
+        json!(["FL", "TX"])
+    );
+    assert_eq!(replay[1]["event"]["type"], "profile_changed");
+    assert_eq!(replay[2]["event"]["type"], "offer_made");
+    assert_no_contact(&replay[2].to_string());
 
     // Live: accepting pushes the resolution and the referral with its contact.
     server.accept(&a, first).await;
     let live = next_changes(&mut socket, 2).await;
-    assert_eq!(seqs(&live), vec![3, 4]);
+    assert_eq!(seqs(&live), vec![4, 5]);
     assert_eq!(live[0]["event"]["outcome"], "accepted");
     assert_eq!(
         live[1]["event"]["referral"]["contact"]["name"],
@@ -106,7 +122,7 @@ async fn the_feed_resumes_from_a_cursor_without_loss_or_duplication(backend: Bac
     server.reject(&a, second).await;
 
     // Resume from the cursor: exactly what was missed, then live again.
-    let mut socket = connect(&server, &a, 4).await;
+    let mut socket = connect(&server, &a, 5).await;
     let (status, _) = server
         .send_as(
             &a,
@@ -121,7 +137,7 @@ async fn the_feed_resumes_from_a_cursor_without_loss_or_duplication(backend: Bac
         .await;
     assert_eq!(status, 200);
     let resumed = next_changes(&mut socket, 3).await;
-    assert_eq!(seqs(&resumed), vec![5, 6, 7], "no loss, no duplicate");
+    assert_eq!(seqs(&resumed), vec![6, 7, 8], "no loss, no duplicate");
     assert_eq!(resumed[0]["event"]["type"], "offer_made");
     assert_eq!(resumed[1]["event"]["outcome"], "rejected");
     assert_eq!(resumed[2]["event"]["type"], "availability_changed");
@@ -129,10 +145,10 @@ async fn the_feed_resumes_from_a_cursor_without_loss_or_duplication(backend: Bac
     assert_no_contact(&resumed[1].to_string());
 
     // The same over HTTP, paged.
-    let (_, page) = server.get_as(&a, "/v1/changes?after=4&limit=2").await;
-    assert_eq!(seqs(page["changes"].as_array().unwrap()), vec![5, 6]);
-    let (_, page) = server.get_as(&a, "/v1/changes?after=6").await;
-    assert_eq!(seqs(page["changes"].as_array().unwrap()), vec![7]);
+    let (_, page) = server.get_as(&a, "/v1/changes?after=5&limit=2").await;
+    assert_eq!(seqs(page["changes"].as_array().unwrap()), vec![6, 7]);
+    let (_, page) = server.get_as(&a, "/v1/changes?after=7").await;
+    assert_eq!(seqs(page["changes"].as_array().unwrap()), vec![8]);
     let (status, _) = server.get_as(&a, "/v1/changes?after=-1").await;
     assert_eq!(status, 422);
     server.stop().await;
@@ -250,7 +266,7 @@ async fn changes_made_by_another_instance_reach_the_socket(backend: Backend) {
     let a = first.agent("alice", "1000001", &["en"], &["TX"]).await;
     let mut socket = connect(&second, &a, 0).await;
     let id = first.intake("TX", "en").await["id"].as_i64().unwrap();
-    let offer = next_of(&mut socket, "change").await;
+    let offer = next_event(&mut socket, "offer_made").await;
     assert_eq!(offer["event"]["type"], "offer_made");
     assert_eq!(offer["event"]["referral"]["id"], id);
     second.stop().await;

@@ -394,7 +394,7 @@ async fn a_restart_with_10000_pending_offers_resolves_every_one_at_its_deadline(
         .collect();
     store.import_agents(&agents, now).await.unwrap();
     let agent_ids: Vec<_> = store
-        .routing_agents()
+        .routing_agents(None)
         .await
         .unwrap()
         .into_iter()

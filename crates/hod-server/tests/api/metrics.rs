@@ -80,6 +80,7 @@ async fn metrics_count_requests_by_route_template_without_ids_or_personal_data(b
         r#"hod_offers_resolved_total{outcome="missed"}"#,
         r#"hod_time_to_accept_seconds_bucket{le="+Inf"}"#,
         "hod_queue_depth",
+        "hod_roster_agents",
     ] {
         assert!(sample(&text, series).is_some(), "{series} missing:\n{text}");
     }

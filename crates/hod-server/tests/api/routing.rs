@@ -6,7 +6,7 @@
 //! zone): agents who never saved a schedule are available (AV-1). Timer passes run with
 //! `server.tick()` after moving the manual clock: nothing sleeps.
 
-use crate::events::{connect, next_of};
+use crate::events::{connect, next_event};
 use crate::routing_support::{assert_no_contact, TestAgent, CONSUMER_EMAIL, CONSUMER_NAME};
 use crate::support::{misses, start_of_test, Backend, TestServer};
 use chrono::{Duration, TimeZone, Utc};
@@ -40,6 +40,8 @@ crate::on_both_backends!(
     intake_checks_its_key_and_the_consumer_details,
     the_referral_list_pages_newest_first,
     a_saved_schedule_is_validated_and_takes_effect,
+    rule_st_1_a_license_lapsing_overnight_ends_offers_in_that_state,
+    intakes_arriving_together_each_answer_with_their_own_offer,
 );
 
 /// Sessions that outlive the day the test moves through.
@@ -256,8 +258,7 @@ async fn a_restart_keeps_pending_offers_and_their_expiry(backend: Backend) {
     // The new instance's timer loop reads the due row it never saw being written, on its
     // own (no tick): B's feed delivers the offer.
     let mut socket = connect(&server, &b, 0).await;
-    let offer = next_of(&mut socket, "change").await;
-    assert_eq!(offer["event"]["type"], "offer_made");
+    let offer = next_event(&mut socket, "offer_made").await;
     assert_eq!(offer["event"]["referral"]["id"], id);
     assert_eq!(server.pending_of(&b).await, vec![id]);
     let (_, row) = server.get_as(&a, &format!("/v1/referrals/{id}")).await;
@@ -274,8 +275,7 @@ async fn the_timer_loop_wakes_when_the_clock_moves(backend: Backend) {
     assert_eq!(server.pending_of(&a).await, vec![id]);
     let mut socket = connect(&server, &b, 0).await;
     server.clock.advance(Duration::minutes(15));
-    let offer = next_of(&mut socket, "change").await;
-    assert_eq!(offer["event"]["type"], "offer_made");
+    let offer = next_event(&mut socket, "offer_made").await;
     assert_eq!(offer["event"]["referral"]["id"], id);
     server.stop().await;
 }
@@ -893,4 +893,70 @@ async fn a_saved_schedule_is_validated_and_takes_effect(backend: Backend) {
     server.tick().await;
     assert_eq!(server.pending_of(&a).await, vec![id]);
     server.stop().await;
+}
+
+/// Eligibility is by date (ST-1): the dispatcher's roster works out each agent's states again
+/// when the day changes, so a license that lapses overnight ends offers in its state without
+/// any write announcing it.
+async fn rule_st_1_a_license_lapsing_overnight_ends_offers_in_that_state(backend: Backend) {
+    let server = TestServer::start_with(backend, long_sessions).await;
+    let a = server.agent("alice", "1000001", &["en"], &["TX"]).await;
+    let today = server.now().date_naive();
+    server
+        .store
+        .import_licenses(
+            &[hod_server::store::NewLicense {
+                npn: a.npn.clone(),
+                state: "FL".to_owned(),
+                line_of_authority: "Accident & Health".to_owned(),
+                status: "active".to_owned(),
+                effective: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                expires: Some(today),
+            }],
+            server.now(),
+        )
+        .await
+        .unwrap();
+    let first = id_of(&server.intake("FL", "en").await);
+    assert_eq!(server.pending_of(&a).await, vec![first]);
+    server.accept(&a, first).await;
+    // A referral nobody can take keeps passes routing, so the roster takes in the accept
+    // today, and nothing about the agent is written between now and tomorrow's intake.
+    let georgia = id_of(&server.intake("GA", "en").await);
+    server.tick().await;
+    assert_eq!(server.intake_state(georgia).await, "waiting");
+
+    // The next morning, 10:00 in New York: the FL license has lapsed, TX has not.
+    server.clock.advance(Duration::days(1));
+    let florida = id_of(&server.intake("FL", "en").await);
+    assert_eq!(server.intake_state(florida).await, "waiting");
+    let texas = id_of(&server.intake("TX", "en").await);
+    assert_eq!(server.pending_of(&a).await, vec![texas]);
+    server.stop().await;
+}
+
+/// Intake requests that arrive together share routing passes, and each response still
+/// reports the routing its referral got: every one of them is offered at once.
+async fn intakes_arriving_together_each_answer_with_their_own_offer(backend: Backend) {
+    let server = Arc::new(TestServer::start(backend).await);
+    let mut agents = Vec::new();
+    for i in 0..12 {
+        let name = format!("agent{i:02}");
+        let npn = format!("{}", 2_000_000 + i);
+        agents.push(server.agent(&name, &npn, &["en"], &["TX"]).await);
+    }
+    let intakes = (0..12).map(|_| {
+        let server = Arc::clone(&server);
+        tokio::spawn(async move { server.intake("TX", "en").await })
+    });
+    let mut states = Vec::new();
+    for intake in intakes {
+        states.push(intake.await.unwrap()["state"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(states, vec!["offered"; 12]);
+    // One offer each: nobody holds two (MR-1).
+    for agent in &agents {
+        assert_eq!(server.pending_of(agent).await.len(), 1, "{}", agent.npn);
+    }
+    Arc::try_unwrap(server).ok().unwrap().stop().await;
 }

@@ -23,6 +23,7 @@ async fn two_instances() -> (TestServer, TestServer, TestAgent) {
         })
         .await;
     let agent = first.agent("alice", "1000001", &["en"], &["TX"]).await;
+    // Every socket below reads the feed from after the license import's profile_changed.
     (first, second, agent)
 }
 
@@ -38,13 +39,13 @@ fn assert_offer_of(change: &Value, id: i64) {
 )]
 async fn an_offer_made_by_one_instance_is_pushed_at_once_by_the_instance_holding_the_socket() {
     let (first, second, alice) = two_instances().await;
-    let mut socket = connect(&second, &alice, 0).await;
+    let mut socket = connect(&second, &alice, 1).await;
     let id = first.intake("TX", "en").await["id"].as_i64().unwrap();
     assert_offer_of(&next_of(&mut socket, "change").await, id);
 
     // And the other way round: alice's accept on the second instance reaches a socket on
     // the first.
-    let mut on_first = connect(&first, &alice, 0).await;
+    let mut on_first = connect(&first, &alice, 1).await;
     assert_offer_of(&next_of(&mut on_first, "change").await, id);
     let (status, _) = second
         .send_as(
@@ -125,7 +126,7 @@ async fn intake_retrying(server: &TestServer) -> i64 {
 )]
 async fn the_instances_recover_by_themselves_when_postgresql_drops_their_connections() {
     let (first, second, alice) = two_instances().await;
-    let mut socket = connect(&second, &alice, 0).await;
+    let mut socket = connect(&second, &alice, 1).await;
     // Both pools and the second instance's LISTEN connection, at least.
     assert!(drop_every_connection(first.database()).await >= 3);
 

@@ -315,13 +315,23 @@ impl AgentStore for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let mut summary = ImportSummary::default();
+        let mut changed = std::collections::BTreeSet::new();
         for (index, license) in licenses.iter().enumerate() {
             let agent = tx
                 .query_opt("SELECT id FROM agents WHERE npn = $1", &[&license.npn])
                 .await?
                 .map(|row| AgentId(row.get(0)))
                 .ok_or_else(|| unknown_npn(index, &license.npn))?;
-            summary.count(upsert_license(&tx, agent, license, now).await?);
+            let fate = upsert_license(&tx, agent, license, now).await?;
+            if fate != RowFate::Unchanged {
+                changed.insert(agent);
+            }
+            summary.count(fate);
+        }
+        // The eligible states on the agent's Profile screen (ST-1) may have changed, and
+        // routing reads them again: both learn of it from the change feed.
+        for agent in changed {
+            append_profile_changed(&tx, agent, now, &HealthLineMatcher::default()).await?;
         }
         tx.commit().await?;
         Ok(summary)

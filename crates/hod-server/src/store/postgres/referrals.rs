@@ -543,15 +543,18 @@ impl DispatchStore for PostgresStore {
             .collect()
     }
 
-    async fn routing_agents(&self) -> StoreResult<Vec<RoutingAgent>> {
+    async fn routing_agents(&self, only: Option<&[AgentId]>) -> StoreResult<Vec<RoutingAgent>> {
         let client = self.client().await?;
+        // Every agent when NULL.
+        let only: Option<Vec<i64>> = only.map(|ids| ids.iter().map(|id| id.0).collect());
         let mut licenses: HashMap<i64, Vec<License>> = HashMap::new();
         for row in client
             .query(
                 "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
                         l.effective_on, l.expires_on, l.imported_at
-                 FROM licenses l JOIN agents a ON a.id = l.agent_id",
-                &[],
+                 FROM licenses l JOIN agents a ON a.id = l.agent_id
+                 WHERE $1::BIGINT[] IS NULL OR l.agent_id = ANY($1)",
+                &[&only],
             )
             .await?
         {
@@ -574,8 +577,9 @@ impl DispatchStore for PostgresStore {
                         EXISTS (SELECT 1 FROM offers o
                                 WHERE o.agent_id = a.id AND o.outcome IS NULL)
                  FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id
+                 WHERE $1::BIGINT[] IS NULL OR a.id = ANY($1)
                  ORDER BY a.id",
-                &[],
+                &[&only],
             )
             .await?;
         rows.iter()
@@ -600,6 +604,33 @@ impl DispatchStore for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn agents_changed_since(&self, mark: Option<i64>) -> StoreResult<(Vec<AgentId>, i64)> {
+        let client = self.client().await?;
+        let Some(mark) = mark else {
+            let last: i64 = client
+                .query_one("SELECT COALESCE(MAX(feed_order), 0) FROM changes", &[])
+                .await?
+                .try_get(0)?;
+            return Ok((Vec::new(), last));
+        };
+        let mut last = mark;
+        let mut agents = Vec::new();
+        for row in client
+            .query(
+                "SELECT feed_order, agent_id FROM changes WHERE feed_order > $1
+                 ORDER BY feed_order",
+                &[&mark],
+            )
+            .await?
+        {
+            last = row.try_get(0)?;
+            agents.push(AgentId(row.try_get(1)?));
+        }
+        agents.sort_unstable();
+        agents.dedup();
+        Ok((agents, last))
     }
 
     async fn make_offer(

@@ -289,6 +289,7 @@ impl AgentStore for SqliteStore {
         self.call(move |conn| {
             let tx = write(conn)?;
             let mut summary = ImportSummary::default();
+            let mut changed = std::collections::BTreeSet::new();
             for (index, license) in licenses.iter().enumerate() {
                 let agent: Option<i64> = tx
                     .query_row(
@@ -298,7 +299,16 @@ impl AgentStore for SqliteStore {
                     )
                     .optional()?;
                 let agent = agent.ok_or_else(|| unknown_npn(index, &license.npn))?;
-                summary.count(upsert_license(&tx, AgentId(agent), license, now)?);
+                let fate = upsert_license(&tx, AgentId(agent), license, now)?;
+                if fate != RowFate::Unchanged {
+                    changed.insert(agent);
+                }
+                summary.count(fate);
+            }
+            // The eligible states on the agent's Profile screen (ST-1) may have changed, and
+            // routing reads them again: both learn of it from the change feed.
+            for agent in changed {
+                append_profile_changed(&tx, AgentId(agent), now, &HealthLineMatcher::default())?;
             }
             tx.commit()?;
             Ok(summary)

@@ -608,16 +608,22 @@ impl DispatchStore for SqliteStore {
         .await
     }
 
-    async fn routing_agents(&self) -> StoreResult<Vec<RoutingAgent>> {
+    async fn routing_agents(&self, only: Option<&[AgentId]>) -> StoreResult<Vec<RoutingAgent>> {
+        // The chosen agents as a JSON array, read through json_each; every agent when NULL.
+        let only: Option<String> = only.map(|ids| {
+            let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+            serde_json::Value::from(ids).to_string()
+        });
         self.call(move |conn| {
             let mut licenses: HashMap<i64, Vec<License>> = HashMap::new();
             {
-                let mut statement = conn.prepare(
+                let mut statement = conn.prepare_cached(
                     "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
                             l.effective_on, l.expires_on, l.imported_at
-                     FROM licenses l JOIN agents a ON a.id = l.agent_id",
+                     FROM licenses l JOIN agents a ON a.id = l.agent_id
+                     WHERE ?1 IS NULL OR l.agent_id IN (SELECT value FROM json_each(?1))",
                 )?;
-                let rows = statement.query_map([], |row| {
+                let rows = statement.query_map([&only], |row| {
                     let expires: Option<String> = row.get(6)?;
                     Ok(License {
                         agent: AgentId(row.get(0)?),
@@ -636,15 +642,16 @@ impl DispatchStore for SqliteStore {
                 }
             }
             let rows: Vec<RawRouting> = conn
-                .prepare(
+                .prepare_cached(
                     "SELECT a.id, a.languages, a.suspended_at IS NOT NULL, s.availability,
                             s.state_preferences, s.last_offer_ended_at,
                             EXISTS (SELECT 1 FROM offers o
                                     WHERE o.agent_id = a.id AND o.outcome IS NULL)
                      FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id
+                     WHERE ?1 IS NULL OR a.id IN (SELECT value FROM json_each(?1))
                      ORDER BY a.id",
                 )?
-                .query_map([], |row| {
+                .query_map([&only], |row| {
                     Ok(RawRouting {
                         id: row.get(0)?,
                         languages: row.get(1)?,
@@ -675,6 +682,32 @@ impl DispatchStore for SqliteStore {
                     })
                 })
                 .collect()
+        })
+        .await
+    }
+
+    async fn agents_changed_since(&self, mark: Option<i64>) -> StoreResult<(Vec<AgentId>, i64)> {
+        self.call(move |conn| {
+            let Some(mark) = mark else {
+                let last: i64 =
+                    conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM changes", [], |row| {
+                        row.get(0)
+                    })?;
+                return Ok((Vec::new(), last));
+            };
+            let mut last = mark;
+            let mut agents = Vec::new();
+            let mut statement = conn.prepare_cached(
+                "SELECT rowid, agent_id FROM changes WHERE rowid > ?1 ORDER BY rowid",
+            )?;
+            let mut rows = statement.query([mark])?;
+            while let Some(row) = rows.next()? {
+                last = row.get(0)?;
+                agents.push(AgentId(row.get(1)?));
+            }
+            agents.sort_unstable();
+            agents.dedup();
+            Ok((agents, last))
         })
         .await
     }

@@ -1,0 +1,4 @@
+-- The dispatcher's roster reads the agents named by changes committed since its last look,
+-- by any process (decision 0201). On SQLite the change feed's rowid already gives commit
+-- order (one writer at a time; feed rows are not deleted): nothing to create. Kept so both
+-- backends number their migrations alike.
