@@ -273,6 +273,7 @@ impl Dispatcher {
             .next_flip()
             .filter(|at| *at > now)
             .map_or(now + retry_interval, |at| at.min(now + retry_interval));
+        let mut retry = Vec::new();
         for referral in waiting {
             let chosen = HealthCareGovStates::for_plan_year(PlanYear::new(referral.plan_year))
                 .ok()
@@ -320,8 +321,18 @@ impl Dispatcher {
                         }
                     }
                 }
-                None => inner.store.schedule_retry(referral.id, retry_at).await?,
+                // Written only when the referral's timer would not wake in time anyway.
+                None if referral
+                    .retry_at
+                    .is_none_or(|at| at <= now || at > retry_at) =>
+                {
+                    retry.push(referral.id)
+                }
+                None => {}
             }
+        }
+        if !retry.is_empty() {
+            inner.store.schedule_retry(&retry, retry_at).await?;
         }
         Ok(())
     }

@@ -274,7 +274,7 @@ pub trait DispatchStore: Send + Sync {
     ) -> StoreResult<Vec<ReferralId>>;
 
     /// When to try routing a waiting referral again.
-    async fn schedule_retry(&self, referral: ReferralId, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn schedule_retry(&self, referrals: &[ReferralId], at: DateTime<Utc>) -> StoreResult<()>;
 
     /// The earliest due time of any timer row.
     async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>>;

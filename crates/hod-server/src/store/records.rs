@@ -113,6 +113,8 @@ pub struct WaitingReferral {
     pub language: Language,
     pub plan_year: i32,
     pub received_at: DateTime<Utc>,
+    /// When the timer tries it again, if set.
+    pub retry_at: Option<DateTime<Utc>>,
     pub offered_to: Vec<AgentId>,
 }
 

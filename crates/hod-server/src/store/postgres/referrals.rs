@@ -519,7 +519,8 @@ impl DispatchStore for PostgresStore {
             .query(
                 "SELECT r.id, r.state, r.language, r.plan_year, r.received_at,
                         COALESCE(array_agg(o.agent_id) FILTER (WHERE o.agent_id IS NOT NULL),
-                                 '{}')
+                                 '{}'),
+                        r.retry_at
                  FROM referrals r LEFT JOIN offers o ON o.referral_id = r.id
                  WHERE r.lifecycle = 'waiting' AND r.id > $2
                  GROUP BY r.id ORDER BY r.id LIMIT $1",
@@ -537,6 +538,7 @@ impl DispatchStore for PostgresStore {
                     language: from_text(&language)?,
                     plan_year: row.try_get(3)?,
                     received_at: row.try_get(4)?,
+                    retry_at: row.try_get(6)?,
                     offered_to: offered_to.into_iter().map(AgentId).collect(),
                 })
             })
@@ -547,13 +549,21 @@ impl DispatchStore for PostgresStore {
         let client = self.client().await?;
         // Every agent when NULL.
         let only: Option<Vec<i64>> = only.map(|ids| ids.iter().map(|id| id.0).collect());
+        // Two statements, not `$1 IS NULL OR …`, which would keep the planner from the
+        // indexes.
+        let (license_filter, agent_filter) = match only {
+            Some(_) => ("WHERE l.agent_id = ANY($1)", "WHERE a.id = ANY($1)"),
+            None => ("WHERE $1::BIGINT[] IS NULL", "WHERE $1::BIGINT[] IS NULL"),
+        };
         let mut licenses: HashMap<i64, Vec<License>> = HashMap::new();
         for row in client
             .query(
-                "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
-                        l.effective_on, l.expires_on, l.imported_at
-                 FROM licenses l JOIN agents a ON a.id = l.agent_id
-                 WHERE $1::BIGINT[] IS NULL OR l.agent_id = ANY($1)",
+                &format!(
+                    "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
+                            l.effective_on, l.expires_on, l.imported_at
+                     FROM licenses l JOIN agents a ON a.id = l.agent_id
+                     {license_filter}"
+                ),
                 &[&only],
             )
             .await?
@@ -572,13 +582,15 @@ impl DispatchStore for PostgresStore {
         }
         let rows = client
             .query(
-                "SELECT a.id, a.languages, a.suspended_at IS NOT NULL, s.availability,
-                        s.state_preferences, s.last_offer_ended_at,
-                        EXISTS (SELECT 1 FROM offers o
-                                WHERE o.agent_id = a.id AND o.outcome IS NULL)
-                 FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id
-                 WHERE $1::BIGINT[] IS NULL OR a.id = ANY($1)
-                 ORDER BY a.id",
+                &format!(
+                    "SELECT a.id, a.languages, a.suspended_at IS NOT NULL, s.availability,
+                            s.state_preferences, s.last_offer_ended_at,
+                            EXISTS (SELECT 1 FROM offers o
+                                    WHERE o.agent_id = a.id AND o.outcome IS NULL)
+                     FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id
+                     {agent_filter}
+                     ORDER BY a.id"
+                ),
                 &[&only],
             )
             .await?;
@@ -842,12 +854,13 @@ impl DispatchStore for PostgresStore {
             .collect()
     }
 
-    async fn schedule_retry(&self, referral: ReferralId, at: DateTime<Utc>) -> StoreResult<()> {
+    async fn schedule_retry(&self, referrals: &[ReferralId], at: DateTime<Utc>) -> StoreResult<()> {
+        let ids: Vec<i64> = referrals.iter().map(|id| id.0).collect();
         let client = self.client().await?;
         client
             .execute(
-                "UPDATE referrals SET retry_at = $2 WHERE id = $1 AND lifecycle = 'waiting'",
-                &[&referral.0, &at],
+                "UPDATE referrals SET retry_at = $2 WHERE id = ANY($1) AND lifecycle = 'waiting'",
+                &[&ids, &at],
             )
             .await?;
         Ok(())

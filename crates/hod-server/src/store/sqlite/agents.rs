@@ -323,7 +323,7 @@ impl AgentStore for SqliteStore {
 
 /// The agent's licenses, by state and line of authority.
 pub(super) fn load_licenses(conn: &Connection, agent: AgentId) -> StoreResult<Vec<License>> {
-    let mut statement = conn.prepare(
+    let mut statement = conn.prepare_cached(
         "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
                 l.effective_on, l.expires_on, l.imported_at
          FROM licenses l JOIN agents a ON a.id = l.agent_id

@@ -181,7 +181,7 @@ impl AgentStateStore for SqliteStore {
     ) -> StoreResult<Vec<Change>> {
         self.call(move |conn| {
             let rows: Vec<(i64, i64, String)> = conn
-                .prepare(
+                .prepare_cached(
                     "SELECT seq, at, event FROM changes WHERE agent_id = ?1 AND seq > ?2
                      ORDER BY seq LIMIT ?3",
                 )?

@@ -223,7 +223,7 @@ impl NotificationStore for SqliteStore {
             let mut values: Vec<i64> = vec![millis(now), i64::from(limit)];
             values.extend(&exclude);
             let due: Vec<(i64, String, String, bool)> = tx
-                .prepare(&sql)?
+                .prepare_cached(&sql)?
                 .query_map(params_from_iter(values.iter()), |row| {
                     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                 })?
@@ -311,7 +311,7 @@ impl NotificationStore for SqliteStore {
                     "state = 'dead' OR (state = 'queued' AND last_error IS NOT NULL)"
                 }
             };
-            conn.prepare(&format!(
+            conn.prepare_cached(&format!(
                 "SELECT {ROW_COLUMNS} FROM notifications WHERE {condition}
                  ORDER BY id DESC LIMIT ?1"
             ))?

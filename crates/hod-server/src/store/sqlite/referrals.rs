@@ -176,7 +176,7 @@ fn load_offer(
 }
 
 fn load_attempts(conn: &Connection, referral: i64) -> StoreResult<Vec<ContactAttempt>> {
-    let mut statement = conn.prepare(
+    let mut statement = conn.prepare_cached(
         "SELECT channel, outcome, at FROM contact_attempts WHERE referral_id = ?1 ORDER BY at, id",
     )?;
     let rows = statement
@@ -330,7 +330,7 @@ impl ReferralStore for SqliteStore {
                  ORDER BY o.id DESC LIMIT ?4"
             );
             let ids: Vec<(i64, i64)> = conn
-                .prepare(&sql)?
+                .prepare_cached(&sql)?
                 .query_map(
                     params![agent.0, before.unwrap_or(i64::MAX), value, limit],
                     |row| Ok((row.get(0)?, row.get(1)?)),
@@ -443,7 +443,7 @@ impl ReferralStore for SqliteStore {
     ) -> StoreResult<Vec<DateTime<Utc>>> {
         self.call(move |conn| {
             let rows: Vec<i64> = conn
-                .prepare(
+                .prepare_cached(
                     "SELECT deadline FROM offers
                      WHERE agent_id = ?1 AND outcome = 'missed' AND deadline > ?2",
                 )?
@@ -572,9 +572,10 @@ impl DispatchStore for SqliteStore {
     ) -> StoreResult<Vec<WaitingReferral>> {
         let after = after.map_or(0, |id| id.0);
         self.call(move |conn| {
-            let rows: Vec<(i64, String, String, i32, i64)> = conn
-                .prepare(
-                    "SELECT id, state, language, plan_year, received_at FROM referrals
+            type Row = (i64, String, String, i32, i64, Option<i64>);
+            let rows: Vec<Row> = conn
+                .prepare_cached(
+                    "SELECT id, state, language, plan_year, received_at, retry_at FROM referrals
                      WHERE lifecycle = 'waiting' AND id > ?2 ORDER BY id LIMIT ?1",
                 )?
                 .query_map(rusqlite::params![limit, after], |row| {
@@ -584,13 +585,14 @@ impl DispatchStore for SqliteStore {
                         row.get(2)?,
                         row.get(3)?,
                         row.get(4)?,
+                        row.get(5)?,
                     ))
                 })?
                 .collect::<Result<_, _>>()?;
             let mut statement =
-                conn.prepare("SELECT agent_id FROM offers WHERE referral_id = ?1")?;
+                conn.prepare_cached("SELECT agent_id FROM offers WHERE referral_id = ?1")?;
             let mut waiting = Vec::with_capacity(rows.len());
-            for (id, state, language, plan_year, received_at) in rows {
+            for (id, state, language, plan_year, received_at, retry_at) in rows {
                 let offered_to = statement
                     .query_map([id], |row| Ok(AgentId(row.get(0)?)))?
                     .collect::<Result<_, _>>()?;
@@ -600,6 +602,7 @@ impl DispatchStore for SqliteStore {
                     language: from_text(&language)?,
                     plan_year,
                     received_at: instant(received_at, 4)?,
+                    retry_at: opt_instant(retry_at, 5)?,
                     offered_to,
                 });
             }
@@ -614,15 +617,23 @@ impl DispatchStore for SqliteStore {
             let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
             serde_json::Value::from(ids).to_string()
         });
+        // Two statements, not `?1 IS NULL OR …`, which would keep SQLite from the indexes.
+        let (license_filter, agent_filter) = match only {
+            Some(_) => (
+                "WHERE l.agent_id IN (SELECT value FROM json_each(?1))",
+                "WHERE a.id IN (SELECT value FROM json_each(?1))",
+            ),
+            None => ("WHERE ?1 IS NULL", "WHERE ?1 IS NULL"),
+        };
         self.call(move |conn| {
             let mut licenses: HashMap<i64, Vec<License>> = HashMap::new();
             {
-                let mut statement = conn.prepare_cached(
+                let mut statement = conn.prepare_cached(&format!(
                     "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
                             l.effective_on, l.expires_on, l.imported_at
                      FROM licenses l JOIN agents a ON a.id = l.agent_id
-                     WHERE ?1 IS NULL OR l.agent_id IN (SELECT value FROM json_each(?1))",
-                )?;
+                     {license_filter}"
+                ))?;
                 let rows = statement.query_map([&only], |row| {
                     let expires: Option<String> = row.get(6)?;
                     Ok(License {
@@ -642,15 +653,15 @@ impl DispatchStore for SqliteStore {
                 }
             }
             let rows: Vec<RawRouting> = conn
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT a.id, a.languages, a.suspended_at IS NOT NULL, s.availability,
                             s.state_preferences, s.last_offer_ended_at,
                             EXISTS (SELECT 1 FROM offers o
                                     WHERE o.agent_id = a.id AND o.outcome IS NULL)
                      FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id
-                     WHERE ?1 IS NULL OR a.id IN (SELECT value FROM json_each(?1))
-                     ORDER BY a.id",
-                )?
+                     {agent_filter}
+                     ORDER BY a.id"
+                ))?
                 .query_map([&only], |row| {
                     Ok(RawRouting {
                         id: row.get(0)?,
@@ -781,7 +792,7 @@ impl DispatchStore for SqliteStore {
         self.call(move |conn| {
             let tx = write(conn)?;
             let due: Vec<OfferRecord> = tx
-                .prepare(&format!(
+                .prepare_cached(&format!(
                     "SELECT {OFFER_COLUMNS} FROM offers
                      WHERE outcome IS NULL AND deadline <= ?1 ORDER BY deadline, id LIMIT ?2"
                 ))?
@@ -827,7 +838,7 @@ impl DispatchStore for SqliteStore {
                     },
                 )?;
                 let outcomes: Vec<String> = tx
-                    .prepare(
+                    .prepare_cached(
                         "SELECT o.outcome FROM offers o JOIN agent_state s ON s.agent_id = o.agent_id
                          WHERE o.agent_id = ?1 AND o.outcome IS NOT NULL
                            AND (s.misses_counted_from IS NULL
@@ -880,7 +891,7 @@ impl DispatchStore for SqliteStore {
         self.call(move |conn| {
             let tx = write(conn)?;
             let ids: Vec<i64> = tx
-                .prepare(
+                .prepare_cached(
                     "SELECT id FROM referrals WHERE lifecycle = 'waiting' AND max_wait_until <= ?1
                      ORDER BY max_wait_until, id LIMIT ?2",
                 )?
@@ -899,12 +910,19 @@ impl DispatchStore for SqliteStore {
         .await
     }
 
-    async fn schedule_retry(&self, referral: ReferralId, at: DateTime<Utc>) -> StoreResult<()> {
+    async fn schedule_retry(&self, referrals: &[ReferralId], at: DateTime<Utc>) -> StoreResult<()> {
+        let referrals = referrals.to_vec();
         self.call(move |conn| {
-            conn.execute(
-                "UPDATE referrals SET retry_at = ?2 WHERE id = ?1 AND lifecycle = 'waiting'",
-                params![referral.0, millis(at)],
-            )?;
+            let tx = write(conn)?;
+            {
+                let mut statement = tx.prepare_cached(
+                    "UPDATE referrals SET retry_at = ?2 WHERE id = ?1 AND lifecycle = 'waiting'",
+                )?;
+                for referral in referrals {
+                    statement.execute(params![referral.0, millis(at)])?;
+                }
+            }
+            tx.commit()?;
             Ok(())
         })
         .await
