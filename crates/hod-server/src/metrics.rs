@@ -33,6 +33,12 @@ pub const NOTIFICATION_HANDOVER_BUCKETS: &[f64] = &[
     0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0,
 ];
 
+/// Upper bounds (seconds) of the dispatch pass duration buckets: a pass should take
+/// milliseconds; intake responses and offers wait for it.
+pub const DISPATCH_PASS_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
 /// The `route` label of a request that matched no route (the fallback 404).
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
@@ -48,6 +54,7 @@ pub struct Metrics {
     time_to_accept: Histogram,
     queue_depth: AtomicU64,
     roster_agents: AtomicU64,
+    dispatch_pass: PassDurations,
     http: Mutex<BTreeMap<HttpSeries, HttpStats>>,
     /// Per channel, in [`Channel::ALL`] order.
     notifications: [ChannelStats; 3],
@@ -145,6 +152,11 @@ impl Metrics {
     /// Referrals waiting for an agent right now.
     pub fn set_queue_depth(&self, waiting: u64) {
         self.queue_depth.store(waiting, Ordering::Relaxed);
+    }
+
+    /// One dispatch pass took `took`.
+    pub fn dispatch_pass(&self, took: Duration) {
+        self.dispatch_pass.0.observe(took);
     }
 
     /// Agents the dispatcher's roster holds (every agent whose schedule validates).
@@ -255,6 +267,16 @@ impl Metrics {
             "gauge",
         );
         let _ = writeln!(out, "hod_roster_agents {}", get(&self.roster_agents));
+
+        header(
+            &mut out,
+            "hod_dispatch_pass_seconds",
+            "Time of one dispatch pass (expire, close, route).",
+            "histogram",
+        );
+        self.dispatch_pass
+            .0
+            .render(&mut out, "hod_dispatch_pass_seconds", "");
 
         self.render_notifications(&mut out);
         self.render_http(&mut out);
@@ -433,6 +455,16 @@ impl Default for Histogram {
     }
 }
 
+/// The dispatch pass histogram, with its own buckets.
+#[derive(Debug)]
+struct PassDurations(Histogram);
+
+impl Default for PassDurations {
+    fn default() -> Self {
+        Self(Histogram::new(DISPATCH_PASS_BUCKETS))
+    }
+}
+
 impl Histogram {
     fn new(bounds: &'static [f64]) -> Self {
         Self {
@@ -560,6 +592,7 @@ mod tests {
         metrics.offer_made();
         metrics.set_queue_depth(4);
         metrics.set_roster_size(12);
+        metrics.dispatch_pass(Duration::from_millis(3));
         metrics.http_request(
             "POST",
             "/v1/intake/referrals",
@@ -569,6 +602,7 @@ mod tests {
         let text = metrics.render();
         assert!(text.contains("hod_queue_depth 4\n"));
         assert!(text.contains("hod_roster_agents 12\n"));
+        assert!(text.contains("hod_dispatch_pass_seconds_bucket{le=\"0.005\"} 1\n"));
         assert!(text.contains("hod_referrals_received_total 1\n"));
         let mut typed = Vec::new();
         for l in text.lines() {

@@ -186,6 +186,7 @@ impl Dispatcher {
     async fn pass(&self, roster: &mut Roster) -> StoreResult<PassReport> {
         let inner = &self.inner;
         let number = inner.started.fetch_add(1, Ordering::AcqRel) + 1;
+        let started = std::time::Instant::now();
         let now = inner.clock.now();
         let mut report = PassReport::default();
         let miss_policy = MissPolicy {
@@ -252,6 +253,9 @@ impl Dispatcher {
         inner.metrics.set_queue_depth(depth);
         report.waiting = usize::try_from(depth).unwrap_or(usize::MAX);
         inner.completed.fetch_max(number, Ordering::AcqRel);
+        let took = started.elapsed();
+        inner.metrics.dispatch_pass(took);
+        tracing::debug!(?report, ?took, "dispatch pass");
         Ok(report)
     }
 
