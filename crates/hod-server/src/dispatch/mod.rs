@@ -29,6 +29,7 @@ use crate::notify::NotificationPolicy;
 use crate::settings::Settings;
 use crate::store::{DynStore, MissPolicy, StoreResult, WaitingReferral};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use hod_domain::availability::AvailabilitySettings;
 use hod_domain::dispatch::{choose_agent, Candidate, RoutingReferral};
 use hod_domain::eligibility::{HealthCareGovStates, HealthLineMatcher, PlanYear};
@@ -48,6 +49,9 @@ const SETTLE: Duration = Duration::from_millis(100);
 
 /// How many rows one step of a pass handles; the rest wait for the next pass.
 const BATCH: u32 = 200;
+
+/// How many offers of a pass are written at once.
+const OFFER_WRITES_AT_ONCE: usize = 8;
 
 /// The dispatcher of one server instance. Cheap to clone.
 #[derive(Clone)]
@@ -278,6 +282,7 @@ impl Dispatcher {
             .filter(|at| *at > now)
             .map_or(now + retry_interval, |at| at.min(now + retry_interval));
         let mut retry = Vec::new();
+        let mut planned = Vec::new();
         for referral in waiting {
             let chosen = HealthCareGovStates::for_plan_year(PlanYear::new(referral.plan_year))
                 .ok()
@@ -302,28 +307,7 @@ impl Dispatcher {
             match chosen {
                 Some(agent) => {
                     roster.mark_busy(agent);
-                    let deadline = now + accept_window;
-                    match inner
-                        .store
-                        .make_offer(referral.id, agent, now, deadline, &inner.notifications)
-                        .await?
-                    {
-                        Some(seq) => {
-                            inner.notifier.notify(agent, seq);
-                            if let Some(wake) = &inner.outbox_wake {
-                                wake.notify_one();
-                            }
-                            inner.metrics.offer_made();
-                            report.offered += 1;
-                            tracing::info!(referral = %referral.id, agent = %agent, "offer made");
-                        }
-                        None => {
-                            // Someone got there first; the agent is read again and the
-                            // referral, if still waiting, tried in the next pass.
-                            roster.mark_stale(agent);
-                            report.conflicts += 1;
-                        }
-                    }
+                    planned.push((referral.id, agent));
                 }
                 // Written only when the referral's timer would not wake in time anyway.
                 None if referral
@@ -334,6 +318,49 @@ impl Dispatcher {
                 }
                 None => {}
             }
+        }
+
+        // Each offer is its own transaction (decision 0601), for a distinct referral and a
+        // distinct agent, so they are written side by side: on PostgreSQL the round trips
+        // overlap; on SQLite they queue on the connection's thread as before.
+        let deadline = now + accept_window;
+        let written: Vec<_> = futures_util::stream::iter(planned)
+            .map(|(referral, agent)| async move {
+                let made = inner
+                    .store
+                    .make_offer(referral, agent, now, deadline, &inner.notifications)
+                    .await;
+                (referral, agent, made)
+            })
+            .buffer_unordered(OFFER_WRITES_AT_ONCE)
+            .collect()
+            .await;
+        let mut failure = None;
+        for (referral, agent, made) in written {
+            match made {
+                Ok(Some(seq)) => {
+                    inner.notifier.notify(agent, seq);
+                    if let Some(wake) = &inner.outbox_wake {
+                        wake.notify_one();
+                    }
+                    inner.metrics.offer_made();
+                    report.offered += 1;
+                    tracing::info!(referral = %referral, agent = %agent, "offer made");
+                }
+                Ok(None) => {
+                    // Someone got there first; the agent is read again and the referral, if
+                    // still waiting, tried in the next pass.
+                    roster.mark_stale(agent);
+                    report.conflicts += 1;
+                }
+                Err(error) => {
+                    roster.mark_stale(agent);
+                    failure.get_or_insert(error);
+                }
+            }
+        }
+        if let Some(error) = failure {
+            return Err(error);
         }
         if !retry.is_empty() {
             inner.store.schedule_retry(&retry, retry_at).await?;
