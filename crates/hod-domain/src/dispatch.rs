@@ -137,13 +137,20 @@ pub fn check<Id>(
         AvailableAt::Since(since) => since,
         AvailableAt::Not(why) => return Err(Ineligible::Unavailable { why }),
     };
-    let waiting_since = candidate
-        .last_offer_ended_at
-        .map_or(available_since, |ended| ended.max(available_since));
+    let waiting_since = waiting_since(available_since, candidate.last_offer_ended_at);
     Ok(Priority {
         speaks_language: candidate.languages.contains(referral.language),
         waiting_since,
     })
+}
+
+/// Since when an available agent has been waiting for a referral, for "in order of arrival":
+/// since their last offer ended or since they became available, whichever is later.
+pub fn waiting_since(
+    available_since: DateTime<Utc>,
+    last_offer_ended_at: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    last_offer_ended_at.map_or(available_since, |ended| ended.max(available_since))
 }
 
 /// The agent to offer `referral` to, if anyone may take it at the candidates' instant.

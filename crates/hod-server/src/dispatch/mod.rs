@@ -27,11 +27,11 @@ use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::notify::NotificationPolicy;
 use crate::settings::Settings;
-use crate::store::{DynStore, MissPolicy, StoreResult, WaitingReferral};
+use crate::store::{AgentId, DynStore, MissPolicy, StoreResult, WaitingReferral};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use hod_domain::availability::AvailabilitySettings;
-use hod_domain::dispatch::{choose_agent, Candidate, RoutingReferral};
+use hod_domain::dispatch::{check, choose_agent, Candidate, RoutingReferral};
 use hod_domain::eligibility::{HealthCareGovStates, HealthLineMatcher, PlanYear};
 use hod_domain::referral::OfferOutcome;
 use roster::{Preparer, Roster};
@@ -94,6 +94,20 @@ pub struct PassReport {
     /// Offers the store refused because the roster was behind (another instance offered
     /// the agent or the referral first); the loop looks again soon.
     pub conflicts: usize,
+}
+
+/// What the domain's rules need to know about a roster entry for one referral.
+fn candidate<'a>(entry: &'a roster::Entry, offered_to: &[AgentId]) -> Candidate<'a, AgentId> {
+    Candidate {
+        id: entry.id,
+        states: &entry.states,
+        languages: &entry.languages,
+        availability: entry.available,
+        suspended: entry.suspended,
+        holds_pending_offer: entry.busy,
+        already_offered: offered_to.contains(&entry.id),
+        last_offer_ended_at: entry.last_offer_ended_at,
+    }
 }
 
 impl Dispatcher {
@@ -292,17 +306,23 @@ impl Dispatcher {
                         language: &referral.language,
                         healthcare_gov,
                     };
-                    let candidates = roster.routable_in(referral.state).map(|a| Candidate {
-                        id: a.id,
-                        states: &a.states,
-                        languages: &a.languages,
-                        availability: a.available,
-                        suspended: a.suspended,
-                        holds_pending_offer: a.busy,
-                        already_offered: referral.offered_to.contains(&a.id),
-                        last_offer_ended_at: a.last_offer_ended_at,
-                    });
-                    choose_agent(candidates, &routing)
+                    if !healthcare_gov.contains(referral.state) {
+                        return None; // ST-1, whoever is available
+                    }
+                    let offered = &referral.offered_to;
+                    // The roster's queues hold the domain's order; the rules still decide.
+                    let quick = roster
+                        .choose(referral.state, &referral.language, offered)
+                        .filter(|a| check(&candidate(a, offered), &routing).is_ok())
+                        .map(|a| a.id);
+                    quick.or_else(|| {
+                        // Nobody in the queues (or a choice the rules refused, which the
+                        // roster's tests rule out): the rules over the state's whole queue.
+                        choose_agent(
+                            roster.queue(referral.state).map(|a| candidate(a, offered)),
+                            &routing,
+                        )
+                    })
                 });
             match chosen {
                 Some(agent) => {

@@ -20,15 +20,20 @@
 //! A roster a moment behind can make an offer fail (the pass then looks again), not a
 //! forbidden one.
 //!
-//! Only routable agents — not suspended, available now — are indexed, by effective state, so
-//! a referral is checked against the agents of its state who may take it, not against all.
+//! Only routable agents — not suspended, available now, holding no pending offer — are
+//! queued, per effective state and per (state, language), in the order routing prefers
+//! among them ("in order of arrival": longest waiting first, then the lowest id; see
+//! [`hod_domain::dispatch`]). Choosing an agent for a referral is then a walk from the front
+//! of its (state, language) queue, then its state's queue, past the agents it was already
+//! offered to — not a scan of every agent — and the dispatcher confirms the choice with the
+//! domain's [`check`](hod_domain::dispatch::check).
 
 use crate::changes::{ChangeNotice, Notice};
 use crate::profile::eligible_on;
 use crate::store::{AgentId, DynStore, License, RoutingAgent, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use hod_domain::availability::{AvailabilityEngine, AvailabilitySettings};
-use hod_domain::dispatch::AvailableAt;
+use hod_domain::dispatch::{waiting_since, AvailableAt};
 use hod_domain::eligibility::{HealthLineMatcher, StateCode, StatePreferences};
 use hod_domain::language::Language;
 use std::cmp::Reverse;
@@ -111,11 +116,20 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// May be offered a referral now, if eligible for it: not suspended, available.
-    fn routable(&self) -> bool {
-        !self.suspended && matches!(self.available, AvailableAt::Since(_))
+    /// Where the agent stands in their states' queues, when they may be offered a referral
+    /// now, if eligible for it: not suspended, available, holding no pending offer.
+    fn place(&self) -> Option<Place> {
+        match self.available {
+            AvailableAt::Since(since) if !self.suspended && !self.busy => {
+                Some((waiting_since(since, self.last_offer_ended_at), self.id))
+            }
+            _ => None,
+        }
     }
 }
+
+/// A place in a queue: longest waiting first, then the lowest id.
+type Place = (DateTime<Utc>, AgentId);
 
 /// A full re-read under way, and the agents named by notices since it started (its rows
 /// may predate their changes, so they are read again once it is installed).
@@ -128,7 +142,9 @@ struct Reread {
 
 pub struct Roster {
     agents: HashMap<AgentId, Entry>,
-    routable_by_state: HashMap<StateCode, BTreeSet<AgentId>>,
+    /// The routable agents of each state, and of each (state, language), in routing order.
+    queues: HashMap<StateCode, BTreeSet<Place>>,
+    speakers: HashMap<(StateCode, Language), BTreeSet<Place>>,
     /// When agents' availability flips, earliest first; an element is stale when the
     /// agent's entry no longer names that instant.
     flips: BinaryHeap<Reverse<(DateTime<Utc>, AgentId)>>,
@@ -149,7 +165,8 @@ impl Roster {
     pub fn new(notices: broadcast::Receiver<Notice>) -> Self {
         Self {
             agents: HashMap::new(),
-            routable_by_state: HashMap::new(),
+            queues: HashMap::new(),
+            speakers: HashMap::new(),
             flips: BinaryHeap::new(),
             day: None,
             notices,
@@ -245,19 +262,42 @@ impl Roster {
         Ok(())
     }
 
-    /// The routable agents who kept `state`, in no particular order.
-    pub fn routable_in(&self, state: StateCode) -> impl Iterator<Item = &Entry> {
-        self.routable_by_state
+    /// The agent routing prefers for a referral from `state` in `language`, among the
+    /// routable agents who kept `state` and were not offered it before (`offered_to`): the
+    /// longest-waiting who speaks the language, else the longest-waiting of all.
+    pub fn choose(
+        &self,
+        state: StateCode,
+        language: &Language,
+        offered_to: &[AgentId],
+    ) -> Option<&Entry> {
+        let first = |queue: Option<&BTreeSet<Place>>| {
+            queue
+                .into_iter()
+                .flatten()
+                .map(|(_, id)| *id)
+                .find(|id| !offered_to.contains(id))
+        };
+        first(self.speakers.get(&(state, language.clone())))
+            .or_else(|| first(self.queues.get(&state)))
+            .and_then(|id| self.agents.get(&id))
+    }
+
+    /// Every routable agent who kept `state`, in routing order (for checking a choice).
+    pub fn queue(&self, state: StateCode) -> impl Iterator<Item = &Entry> {
+        self.queues
             .get(&state)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.agents.get(id))
+            .filter_map(|(_, id)| self.agents.get(id))
     }
 
-    /// The agent now holds a pending offer.
+    /// The agent now holds a pending offer: no longer a candidate until read again.
     pub fn mark_busy(&mut self, id: AgentId) {
-        if let Some(entry) = self.agents.get_mut(&id) {
+        if let Some(mut entry) = self.agents.remove(&id) {
+            self.unindex(&entry);
             entry.busy = true;
+            self.agents.insert(id, entry);
         }
     }
 
@@ -342,7 +382,8 @@ impl Roster {
 
     fn install(&mut self, entries: Vec<Entry>, day: NaiveDate) {
         self.agents.clear();
-        self.routable_by_state.clear();
+        self.queues.clear();
+        self.speakers.clear();
         self.flips.clear();
         self.day = Some(day);
         for entry in entries {
@@ -365,21 +406,153 @@ impl Roster {
         }
     }
 
+    /// Queues the agent if routable. Call [`unindex`](Self::unindex) before changing any
+    /// field the place depends on, so the same place is found again.
     fn index(&mut self, entry: &Entry) {
-        if entry.routable() {
-            for state in &entry.states {
-                self.routable_by_state
-                    .entry(*state)
+        let Some(place) = entry.place() else {
+            return;
+        };
+        for state in &entry.states {
+            self.queues.entry(*state).or_default().insert(place);
+            for language in &entry.languages {
+                self.speakers
+                    .entry((*state, language.clone()))
                     .or_default()
-                    .insert(entry.id);
+                    .insert(place);
             }
         }
     }
 
     fn unindex(&mut self, entry: &Entry) {
+        let Some(place) = entry.place() else {
+            return;
+        };
         for state in &entry.states {
-            if let Some(ids) = self.routable_by_state.get_mut(state) {
-                ids.remove(&entry.id);
+            if let Some(queue) = self.queues.get_mut(state) {
+                queue.remove(&place);
+            }
+            for language in &entry.languages {
+                if let Some(queue) = self.speakers.get_mut(&(*state, language.clone())) {
+                    queue.remove(&place);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changes::ChangeNotifier;
+    use chrono::TimeZone;
+    use hod_domain::dispatch::{choose_agent, Candidate, RoutingReferral};
+    use hod_domain::eligibility::{HealthCareGovStates, PlanYear};
+
+    /// A small deterministic generator (xorshift), so a failure can be replayed.
+    struct Rolls(u64);
+    impl Rolls {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    fn preparer() -> Preparer {
+        Preparer {
+            matcher: HealthLineMatcher::default(),
+            default_availability: AvailabilitySettings::new(
+                hod_domain::availability::AgentTimeZone::new(chrono_tz::America::New_York),
+            ),
+        }
+    }
+
+    fn agent(id: i64, rolls: &mut Rolls, now: DateTime<Utc>) -> RoutingAgent {
+        let states = ["TX", "FL", "GA"];
+        let licenses = states
+            .iter()
+            .filter(|_| rolls.below(3) > 0)
+            .map(|state| License {
+                agent: AgentId(id),
+                npn: format!("{id}"),
+                state: (*state).to_owned(),
+                line_of_authority: "Accident & Health".to_owned(),
+                status: "active".to_owned(),
+                effective: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                expires: None,
+                imported_at: now,
+            })
+            .collect();
+        let languages = match rolls.below(3) {
+            0 => vec![Language::english()],
+            1 => vec![Language::spanish()],
+            _ => vec![Language::english(), Language::spanish()],
+        };
+        RoutingAgent {
+            id: AgentId(id),
+            languages,
+            suspended: rolls.below(10) == 0,
+            licenses,
+            availability: None,
+            preferences: StatePreferences::AllEligible,
+            holds_pending_offer: rolls.below(5) == 0,
+            // Ties on purpose: the lowest id breaks them.
+            last_offer_ended_at: match rolls.below(4) {
+                0 => None,
+                n => Some(now - chrono::Duration::minutes(i64::try_from(n).unwrap() * 7)),
+            },
+        }
+    }
+
+    /// The roster's queues give exactly the domain's choice (`choose_agent` over every agent,
+    /// busy and suspended ones included), for random agents, referrals and offer histories,
+    /// also after agents are marked busy one by one.
+    #[test]
+    fn the_queues_choose_what_the_rules_choose() {
+        // Monday 10:00 in New York: agents on the program defaults are available (AV-1).
+        let now = Utc.with_ymd_and_hms(2026, 1, 5, 15, 0, 0).unwrap();
+        let healthcare_gov =
+            HealthCareGovStates::for_plan_year(PlanYear::shopped_on(now.date_naive())).unwrap();
+        let preparer = preparer();
+        for seed in 1..40u64 {
+            let mut rolls = Rolls(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let agents: Vec<RoutingAgent> = (1..=60).map(|id| agent(id, &mut rolls, now)).collect();
+            let mut roster = Roster::new(ChangeNotifier::new().subscribe());
+            roster.install(preparer.prepare_all(agents, now), now.date_naive());
+            for _ in 0..30 {
+                let state: StateCode = ["TX", "FL", "GA"][rolls.below(3) as usize].parse().unwrap();
+                let language = if rolls.below(2) == 0 {
+                    Language::english()
+                } else {
+                    Language::spanish()
+                };
+                let offered_to: Vec<AgentId> = (0..rolls.below(20))
+                    .map(|_| AgentId(i64::try_from(rolls.below(60)).unwrap() + 1))
+                    .collect();
+                let routing = RoutingReferral {
+                    state,
+                    language: &language,
+                    healthcare_gov,
+                };
+                let by_rules = choose_agent(
+                    roster.agents.values().map(|a| Candidate {
+                        id: a.id,
+                        states: &a.states,
+                        languages: &a.languages,
+                        availability: a.available,
+                        suspended: a.suspended,
+                        holds_pending_offer: a.busy,
+                        already_offered: offered_to.contains(&a.id),
+                        last_offer_ended_at: a.last_offer_ended_at,
+                    }),
+                    &routing,
+                );
+                let by_queues = roster.choose(state, &language, &offered_to).map(|a| a.id);
+                assert_eq!(by_queues, by_rules, "seed {seed}, {state} {language}");
+                if let Some(chosen) = by_queues {
+                    roster.mark_busy(chosen);
+                }
             }
         }
     }
