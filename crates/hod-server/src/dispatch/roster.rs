@@ -479,7 +479,7 @@ mod tests {
                 state: (*state).to_owned(),
                 line_of_authority: "Accident & Health".to_owned(),
                 status: "active".to_owned(),
-                effective: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                effective: NaiveDate::from_ymd_opt(2020, 1, 1).expect("a date"),
                 expires: None,
                 imported_at: now,
             })
@@ -500,7 +500,7 @@ mod tests {
             // Ties on purpose: the lowest id breaks them.
             last_offer_ended_at: match rolls.below(4) {
                 0 => None,
-                n => Some(now - chrono::Duration::minutes(i64::try_from(n).unwrap() * 7)),
+                n => Some(now - chrono::Duration::minutes(7 * n as i64)),
             },
         }
     }
@@ -513,7 +513,8 @@ mod tests {
         // Monday 10:00 in New York: agents on the program defaults are available (AV-1).
         let now = Utc.with_ymd_and_hms(2026, 1, 5, 15, 0, 0).unwrap();
         let healthcare_gov =
-            HealthCareGovStates::for_plan_year(PlanYear::shopped_on(now.date_naive())).unwrap();
+            HealthCareGovStates::for_plan_year(PlanYear::shopped_on(now.date_naive()))
+                .expect("plan year on record");
         let preparer = preparer();
         for seed in 1..40u64 {
             let mut rolls = Rolls(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -521,14 +522,16 @@ mod tests {
             let mut roster = Roster::new(ChangeNotifier::new().subscribe());
             roster.install(preparer.prepare_all(agents, now), now.date_naive());
             for _ in 0..30 {
-                let state: StateCode = ["TX", "FL", "GA"][rolls.below(3) as usize].parse().unwrap();
+                let state: StateCode = ["TX", "FL", "GA"][rolls.below(3) as usize]
+                    .parse()
+                    .expect("a state");
                 let language = if rolls.below(2) == 0 {
                     Language::english()
                 } else {
                     Language::spanish()
                 };
                 let offered_to: Vec<AgentId> = (0..rolls.below(20))
-                    .map(|_| AgentId(i64::try_from(rolls.below(60)).unwrap() + 1))
+                    .map(|_| AgentId(rolls.below(60) as i64 + 1))
                     .collect();
                 let routing = RoutingReferral {
                     state,
