@@ -13,7 +13,7 @@ DESKTOP_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-
 # Running the app with no display, as the tests do: virtual X server, session bus,
 # notification daemon, WebDriver for WebKitGTK, screenshots.
 HEADLESS_PACKAGES := xvfb xauth dbus-x11 webkit2gtk-driver dunst libnotify-bin xdotool \
-	imagemagick x11-utils
+	imagemagick x11-utils python3-xlib
 
 ifeq ($(CI),true)
 NEXTEST_PROFILE := ci
@@ -21,13 +21,14 @@ else
 NEXTEST_PROFILE := default
 endif
 
-.PHONY: help deps toolchain packages node test fmt fmt-check lint unit doc-test ui ui-test bench run package e2e tauri-driver bindings
+.PHONY: help deps toolchain packages node test fmt fmt-check lint unit doc-test ui ui-test bench run package footprint e2e tauri-driver bindings
 
 help:
 	@echo "make run    - build and start the server with demo agents and simulated consumers, and open the app"
 	@echo "make test   - install what is needed, then run every check and test"
 	@echo "make bench  - run the benchmarks recorded in docs/benchmarks.md"
 	@echo "make package - build the desktop app's .deb and .rpm (target/release/bundle/)"
+	@echo "make footprint - memory, idle CPU and launch time of the release app (scripts/footprint.py)"
 	@echo "make fmt    - format the code"
 	@echo "make bindings - regenerate ui/src/lib/bindings.ts from the Rust types"
 	@echo "make e2e    - end-to-end tests of the desktop app on a virtual display (scripts/e2e.sh)"
@@ -76,9 +77,18 @@ ui:
 # The Linux bundles, built offline by the Tauri CLI (ui/node_modules/.bin/tauri): a release
 # build of the app with ui/dist embedded, then target/release/bundle/{deb,rpm}/. The Windows
 # (NSIS, MSI) and macOS (app, DMG) settings are in src-tauri/tauri.conf.json; those bundles
-# are built on their own systems with `npx tauri build`.
+# are built on their own systems with `npx tauri build`. The .deb is then re-compressed with
+# xz (scripts/deb-xz.sh; the bundler writes gzip).
 package: deps ui
 	ui/node_modules/.bin/tauri build --bundles deb,rpm
+	scripts/deb-xz.sh target/release/bundle/deb/*.deb
+
+# The desktop footprint of issue 7 on a virtual display: memory (RSS, PSS) of the release app
+# idle and with 10,000 cached referrals against an empty Tauri window, idle CPU over 10
+# minutes, launch -> window, and the .deb of `make package` when built (scripts/footprint.py,
+# docs/benchmarks.md). `make footprint FOOTPRINT_ARGS="--cpu-minutes 1"` for a quick run.
+footprint: deps
+	/usr/bin/python3 scripts/footprint.py $(FOOTPRINT_ARGS)
 
 # The TypeScript mirror of the Rust types the window sees (src-tauri/src/bindings.rs). The
 # unit tests fail while the committed file is stale.

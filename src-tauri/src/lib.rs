@@ -96,6 +96,12 @@ pub fn run() {
             Ok(())
         })
         .on_window_event(lifecycle::on_window_event)
+        // One line per page load; `scripts/footprint.py` times launch -> content by it.
+        .on_page_load(|webview, payload| {
+            if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
+                tracing::info!(window = webview.label(), "window content loaded");
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::session::session_state,
             commands::session::login,

@@ -1,6 +1,7 @@
 // The state every screen shares: the session, the connection, the clock on server time, the
 // pending offers, availability, profile and device settings. It listens to the host's events
-// and never polls the backend; only the countdown clock ticks.
+// and never polls the backend; only the clock ticks: every second while a countdown is on
+// screen, else once a minute (docs/benchmarks.md, "Desktop footprint").
 
 import { getContext, setContext } from 'svelte';
 import type { Host, Unlisten } from './host';
@@ -38,7 +39,7 @@ export class AppState {
   private connectionEvents = 0;
   /** Server clock minus local clock, ms. */
   offsetMs = $state(0);
-  /** The local clock, refreshed every second. */
+  /** The local clock: refreshed every second while a countdown is shown, else each minute. */
   now = $state(0);
   offers = $state<Referral[]>([]);
   availability = $state<Availability | null>(null);
@@ -56,7 +57,14 @@ export class AppState {
   loaded = $state(false);
 
   private unlisten: Unlisten[] = [];
-  private ticker: ReturnType<typeof setInterval> | undefined;
+  private ticker: ReturnType<typeof setTimeout> | undefined;
+  private ticking = false;
+  /** Countdowns in seconds on screen (an offer card, a CE timer), each holding the tick. */
+  private secondsHolds = 0;
+  private readonly tick = (): void => {
+    this.now = this.clock();
+    this.schedule();
+  };
 
   constructor(host: Host, clock: () => number = () => Date.now()) {
     this.host = host;
@@ -85,8 +93,40 @@ export class AppState {
     return periods.find((o) => !o.to || Date.parse(o.to) > now) ?? null;
   }
 
+  /**
+   * Makes the clock tick every second until the returned function is called: a component
+   * showing a countdown holds it while mounted (`$effect(() => app.holdSecondsTick())`).
+   */
+  holdSecondsTick(): () => void {
+    this.secondsHolds++;
+    this.tick();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.secondsHolds--;
+    };
+  }
+
+  /**
+   * The next tick, on the server clock's next whole second while a countdown is shown and
+   * the page is visible, else on its next whole minute: everything else the window shows
+   * (Out of Office in force, today's date) moves at most once a minute. An idle app so wakes
+   * the web view once a minute instead of every second.
+   */
+  private schedule(): void {
+    clearTimeout(this.ticker);
+    if (!this.ticking) return;
+    const period = this.secondsHolds > 0 && !document.hidden ? 1000 : 60_000;
+    const at = this.clock() + this.offsetMs;
+    const sinceBoundary = ((at % period) + period) % period;
+    this.ticker = setTimeout(this.tick, period - sinceBoundary + 5);
+  }
+
   async start(): Promise<void> {
-    this.ticker = setInterval(() => (this.now = this.clock()), 1000);
+    this.ticking = true;
+    this.tick();
+    document.addEventListener('visibilitychange', this.tick);
     const h = this.host;
     this.unlisten = await Promise.all([
       h.on('offer_new', () => this.loadOffers()),
@@ -132,7 +172,9 @@ export class AppState {
   }
 
   stop(): void {
-    clearInterval(this.ticker);
+    this.ticking = false;
+    clearTimeout(this.ticker);
+    document.removeEventListener('visibilitychange', this.tick);
     for (const u of this.unlisten) u();
     this.unlisten = [];
   }
