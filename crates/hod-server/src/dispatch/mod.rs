@@ -212,25 +212,7 @@ impl Dispatcher {
             matcher: inner.matcher.clone(),
         };
 
-        loop {
-            let expired = inner
-                .store
-                .expire_due_offers(now, BATCH, &miss_policy)
-                .await?;
-            for e in &expired {
-                inner.notifier.notify(e.agent, e.seq);
-                let window = (e.deadline - e.offered_at).to_std().unwrap_or_default();
-                inner.metrics.offer_resolved(OfferOutcome::Missed, window);
-                tracing::info!(referral = %e.referral, agent = %e.agent, "offer missed (MR-2)");
-                if e.suspension_seq.is_some() {
-                    tracing::warn!(agent = %e.agent, "agent suspended after consecutive misses (AV-9)");
-                }
-            }
-            report.expired += expired.len();
-            if expired.len() < BATCH as usize {
-                break;
-            }
-        }
+        report.expired += self.expire_due(now, &miss_policy).await?;
 
         let closed = inner.store.close_overdue_referrals(now, BATCH).await?;
         for id in &closed {
@@ -252,7 +234,11 @@ impl Dispatcher {
                 break;
             };
             after = Some(last.id);
-            if !refreshed {
+            if refreshed {
+                // Routing a long queue takes time: offers that came due meanwhile are
+                // missed now, not after the whole queue (MR-2's lateness stays one page).
+                report.expired += self.expire_due(inner.clock.now(), &miss_policy).await?;
+            } else {
                 roster.refresh(&inner.store, &preparer, now).await?;
                 inner.metrics.set_roster_size(roster.len());
                 refreshed = true;
@@ -275,6 +261,31 @@ impl Dispatcher {
         inner.metrics.dispatch_pass(took);
         tracing::debug!(?report, ?took, "dispatch pass");
         Ok(report)
+    }
+
+    /// Records every offer due at `now` as missed (MR-2), in batches; how many.
+    async fn expire_due(&self, now: DateTime<Utc>, miss_policy: &MissPolicy) -> StoreResult<usize> {
+        let inner = &self.inner;
+        let mut count = 0;
+        loop {
+            let expired = inner
+                .store
+                .expire_due_offers(now, BATCH, miss_policy)
+                .await?;
+            for e in &expired {
+                inner.notifier.notify(e.agent, e.seq);
+                let window = (e.deadline - e.offered_at).to_std().unwrap_or_default();
+                inner.metrics.offer_resolved(OfferOutcome::Missed, window);
+                tracing::info!(referral = %e.referral, agent = %e.agent, "offer missed (MR-2)");
+                if e.suspension_seq.is_some() {
+                    tracing::warn!(agent = %e.agent, "agent suspended after consecutive misses (AV-9)");
+                }
+            }
+            count += expired.len();
+            if expired.len() < BATCH as usize {
+                return Ok(count);
+            }
+        }
     }
 
     async fn route(
