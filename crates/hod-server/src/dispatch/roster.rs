@@ -10,10 +10,11 @@
 //!   agent. Before each pass the named agents are read again, in one query.
 //! - **by the clock.** Each agent's availability is recomputed when it next flips (AV-8),
 //!   and the eligible states (ST-1) when the day changes, since licenses lapse by date.
-//! - **by a full re-read in the background,** every [`REREAD`] and whenever notices may have
-//!   been missed (the cross-instance feed reconnected, or this reader fell behind). That also
-//!   picks up the writes that append no change: agent and license imports from the command
-//!   line, on a server that was already running.
+//! - **by a full re-read in the background,** every [`REREAD`] (5 minutes) and whenever
+//!   notices may have been missed (the cross-instance feed reconnected, or this reader fell
+//!   behind): a safety net for a PostgreSQL change committed behind the feed scan's mark
+//!   and for agents added on another instance (which append no change). On SQLite it reads
+//!   on a connection of its own, beside the one the server's calls queue on.
 //!
 //! The store still checks, when it writes an offer, what must never be wrong: the referral
 //! is waiting, the agent holds no pending offer, is not suspended and was never offered it.
@@ -42,8 +43,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::broadcast::{self, error::TryRecvError};
 use tokio::task::JoinHandle;
 
-/// How often the whole roster is read again in the background.
-pub const REREAD: Duration = Duration::from_secs(60);
+/// How often the whole roster is read again in the background: a safety net (the feed
+/// scan sees every committed change), so rarely.
+pub const REREAD: Duration = Duration::from_secs(300);
 
 /// What turns a stored agent into a roster entry.
 #[derive(Clone)]

@@ -69,7 +69,8 @@ async fn provision_agent(
     }
     tracing::info!(agent = %created.id, "agent provisioned");
     // No change row announces a new agent: tell this instance's dispatcher directly (other
-    // instances read their whole roster again within a minute).
+    // instances read their whole roster again within five minutes; the agent has no licenses
+    // yet, and the license import that makes them routable appends to their feed).
     state.notifier.agent_added(created.id);
     let profile = profile_of(&state, &created).await?;
     Ok((StatusCode::CREATED, Json(profile)))

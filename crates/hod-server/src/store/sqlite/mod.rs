@@ -35,6 +35,7 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 pub struct SqliteStore {
     /// To the thread that owns the connection; it ends when the last clone is dropped.
     jobs: mpsc::Sender<Job>,
+    location: SqliteLocation,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -47,7 +48,8 @@ impl SqliteStore {
     /// Opens (creating if needed) the database and its folder; does not migrate.
     pub async fn open(location: &SqliteLocation) -> StoreResult<Self> {
         let location = location.clone();
-        let conn = tokio::task::spawn_blocking(move || open_connection(&location))
+        let opened = location.clone();
+        let conn = tokio::task::spawn_blocking(move || open_connection(&opened))
             .await
             .map_err(StoreError::backend)??;
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -63,7 +65,34 @@ impl SqliteStore {
                 }
             })
             .map_err(StoreError::backend)?;
-        Ok(Self { jobs })
+        Ok(Self { jobs, location })
+    }
+
+    /// Runs a long read (seconds, on a big database) on a read-only connection of its own,
+    /// so the calls queued on the main connection do not wait behind it; WAL lets it read
+    /// beside the writer. An in-memory database has one connection: the read queues there.
+    async fn read_aside<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        match &self.location {
+            SqliteLocation::Memory => self.call(f).await,
+            SqliteLocation::File(path) => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = Connection::open_with_flags(
+                        path,
+                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    conn.busy_timeout(BUSY_TIMEOUT)?;
+                    f(&mut conn)
+                })
+                .await
+                .map_err(StoreError::backend)?
+            }
+        }
     }
 
     /// Runs `f` with the connection on its thread, after the calls made before it.

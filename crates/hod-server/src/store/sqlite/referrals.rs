@@ -625,7 +625,8 @@ impl DispatchStore for SqliteStore {
             ),
             None => ("WHERE ?1 IS NULL", "WHERE ?1 IS NULL"),
         };
-        self.call(move |conn| {
+        let every_agent = only.is_none();
+        let read = move |conn: &mut rusqlite::Connection| {
             let mut licenses: HashMap<i64, Vec<License>> = HashMap::new();
             {
                 let mut statement = conn.prepare_cached(&format!(
@@ -693,8 +694,13 @@ impl DispatchStore for SqliteStore {
                     })
                 })
                 .collect()
-        })
-        .await
+        };
+        if every_agent {
+            // Every agent: seconds on a big roster, kept off the main connection.
+            self.read_aside(read).await
+        } else {
+            self.call(read).await
+        }
     }
 
     async fn agents_changed_since(&self, mark: Option<i64>) -> StoreResult<(Vec<AgentId>, i64)> {
