@@ -248,6 +248,9 @@ impl Dispatcher {
                 break;
             }
         }
+        if !refreshed {
+            roster.take_notices();
+        }
         if report.offered > 0 {
             // New deadlines: a timer loop asleep since before them (this pass ran
             // inline, after intake or a reject) recomputes when to wake.

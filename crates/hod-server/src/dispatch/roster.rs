@@ -317,7 +317,9 @@ impl Roster {
         self.agents.len()
     }
 
-    fn take_notices(&mut self) {
+    /// Takes in the notices received so far (the agents they name are read at the next
+    /// refresh), so a quiet stretch with nothing to route does not let them pile up.
+    pub fn take_notices(&mut self) {
         loop {
             match self.notices.try_recv() {
                 Ok(Notice::Change(ChangeNotice { agent, .. }) | Notice::AgentAdded(agent)) => {
@@ -394,10 +396,18 @@ impl Roster {
     }
 
     fn upsert(&mut self, entry: Entry) {
-        self.remove(entry.id);
+        let old = self.agents.remove(&entry.id);
+        if let Some(old) = &old {
+            self.unindex(old);
+        }
         self.index(&entry);
+        // An agent read again after an offer or an answer usually flips at the same instant
+        // as before, whose element is still in the heap: push only a new instant, so the
+        // heap does not grow with every read.
         if let Some(next) = entry.next_change {
-            self.flips.push(Reverse((next, entry.id)));
+            if old.is_none_or(|old| old.next_change != Some(next)) {
+                self.flips.push(Reverse((next, entry.id)));
+            }
         }
         self.agents.insert(entry.id, entry);
     }
