@@ -29,7 +29,6 @@ use crate::notify::NotificationPolicy;
 use crate::settings::Settings;
 use crate::store::{AgentId, DynStore, MissPolicy, StoreResult, WaitingReferral};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use hod_domain::availability::AvailabilitySettings;
 use hod_domain::dispatch::{check, choose_agent, Candidate, RoutingReferral};
 use hod_domain::eligibility::{HealthCareGovStates, HealthLineMatcher, PlanYear};
@@ -49,9 +48,6 @@ const SETTLE: Duration = Duration::from_millis(100);
 
 /// How many rows one step of a pass handles; the rest wait for the next pass.
 const BATCH: u32 = 200;
-
-/// How many offers of a pass are written at once.
-const OFFER_WRITES_AT_ONCE: usize = 8;
 
 /// The dispatcher of one server instance. Cheap to clone.
 #[derive(Clone)]
@@ -354,46 +350,38 @@ impl Dispatcher {
             }
         }
 
-        // Each offer is its own transaction (decision 0601), for a distinct referral and a
-        // distinct agent, so they are written side by side: on PostgreSQL the round trips
-        // overlap; on SQLite they queue on the connection's thread as before.
+        // The page's offers are written together, each for a distinct referral and a
+        // distinct agent: on PostgreSQL in one transaction of a few statements, on SQLite
+        // one transaction each, queued on the connection's thread (decision 0601).
         let deadline = now + accept_window;
-        let written: Vec<_> = futures_util::stream::iter(planned)
-            .map(|(referral, agent)| async move {
-                let made = inner
-                    .store
-                    .make_offer(referral, agent, now, deadline, &inner.notifications)
-                    .await;
-                (referral, agent, made)
-            })
-            .buffer_unordered(OFFER_WRITES_AT_ONCE)
-            .collect()
+        let written = inner
+            .store
+            .make_offers(&planned, now, deadline, &inner.notifications)
             .await;
-        let mut failure = None;
-        for (referral, agent, made) in written {
+        let mut offered = 0;
+        for (&(referral, agent), made) in planned.iter().zip(written.made) {
             match made {
-                Ok(Some(seq)) => {
+                Some(seq) => {
                     inner.notifier.notify(agent, seq);
-                    if let Some(wake) = &inner.outbox_wake {
-                        wake.notify_one();
-                    }
                     inner.metrics.offer_made();
-                    report.offered += 1;
+                    offered += 1;
                     tracing::info!(referral = %referral, agent = %agent, "offer made");
                 }
-                Ok(None) => {
-                    // Someone got there first; the agent is read again and the referral, if
-                    // still waiting, tried in the next pass.
+                None => {
+                    // Someone got there first (or the write failed); the agent is read
+                    // again and the referral, if still waiting, tried in the next pass.
                     roster.mark_stale(agent);
                     report.conflicts += 1;
                 }
-                Err(error) => {
-                    roster.mark_stale(agent);
-                    failure.get_or_insert(error);
-                }
             }
         }
-        if let Some(error) = failure {
+        report.offered += offered;
+        if offered > 0 {
+            if let Some(wake) = &inner.outbox_wake {
+                wake.notify_one();
+            }
+        }
+        if let Some(error) = written.failure {
             return Err(error);
         }
         if !retry.is_empty() {

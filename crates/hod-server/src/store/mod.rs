@@ -20,7 +20,7 @@ mod types;
 
 pub use database_url::{DatabaseUrl, SqliteLocation};
 pub use records::{
-    agent_view, Answer, Answered, ExpiredOffer, MissPolicy, NewReferral, OfferRecord,
+    agent_view, Answer, Answered, ExpiredOffer, MissPolicy, NewReferral, OfferRecord, OffersMade,
     ReferralError, ReferralFilter, ReferralRecord, RoutingAgent, Updated, WaitingReferral,
 };
 pub use types::*;
@@ -252,6 +252,39 @@ pub trait DispatchStore: Send + Sync {
         deadline: DateTime<Utc>,
         notifications: &NotificationPolicy,
     ) -> StoreResult<Option<i64>>;
+
+    /// Makes several offers at once, each as [`make_offer`](Self::make_offer) would (the
+    /// dispatcher plans each for a distinct referral and a distinct agent). PostgreSQL
+    /// writes the batch in one transaction of a few statements, so a failure makes none of
+    /// them; this default (SQLite's) makes each offer in a transaction of its own, several
+    /// queued at once, so a failure stops only some.
+    async fn make_offers(
+        &self,
+        planned: &[(ReferralId, AgentId)],
+        offered_at: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+        notifications: &NotificationPolicy,
+    ) -> OffersMade {
+        use futures_util::StreamExt;
+        let results: Vec<StoreResult<Option<i64>>> = futures_util::stream::iter(planned.to_vec())
+            .map(|(referral, agent)| {
+                self.make_offer(referral, agent, offered_at, deadline, notifications)
+            })
+            .buffered(8)
+            .collect()
+            .await;
+        let mut written = OffersMade::default();
+        for result in results {
+            match result {
+                Ok(seq) => written.made.push(seq),
+                Err(error) => {
+                    written.made.push(None);
+                    written.failure.get_or_insert(error);
+                }
+            }
+        }
+        written
+    }
 
     /// Records up to `limit` pending offers whose deadline is at or before `now` as missed
     /// (MR-2), puts their referrals back to waiting, and suspends an agent whose run of

@@ -118,6 +118,16 @@ pub struct WaitingReferral {
     pub offered_to: Vec<AgentId>,
 }
 
+/// What a batch of offers ([`DispatchStore::make_offers`](super::DispatchStore::make_offers))
+/// wrote: the sequence number of each offer's `OfferMade`, in the order asked, `None` for an
+/// offer not made (someone else got there first, or it failed); and the first failure, if
+/// one stopped some of them.
+#[derive(Debug, Default)]
+pub struct OffersMade {
+    pub made: Vec<Option<i64>>,
+    pub failure: Option<StoreError>,
+}
+
 /// An offer the timer found past its deadline and recorded as missed (MR-2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExpiredOffer {

@@ -21,6 +21,7 @@ crate::on_both_backends!(
     login_failures_count_in_fixed_windows,
     idempotency_keys_keep_the_first_response,
     referrals_offers_and_the_change_feed,
+    a_page_of_offers_is_written_together,
 );
 
 fn agent(npn: &str, username: &str) -> NewAgent {
@@ -721,4 +722,126 @@ async fn referrals_offers_and_the_change_feed(backend: Backend) {
         store.referral(other.id).await.unwrap().unwrap().lifecycle,
         ReferralState::Unassigned
     );
+}
+
+/// The dispatcher writes a page of offers at once (`make_offers`): each is made exactly as
+/// `make_offer` would make it, and the ones that may not be made are left out, not failed.
+async fn a_page_of_offers_is_written_together(backend: Backend) {
+    use hod_domain::wire::v1::ReferralState;
+    use hod_server::notify::NotificationFilter;
+    let (_db, store) = fresh(backend).await;
+    let now = start_of_test();
+    let mut agents = Vec::new();
+    for (npn, name) in [
+        ("2000001", "alma"),
+        ("2000002", "beto"),
+        ("2000003", "cora"),
+        ("2000004", "dario"),
+        ("2000005", "eva"),
+    ] {
+        agents.push(store.create_agent(&agent(npn, name), now).await.unwrap().id);
+    }
+    let [alma, beto, cora, dario, eva] = agents[..] else {
+        unreachable!()
+    };
+    store
+        .suspend_agent("2000003", "AV-9: three consecutive misses", now)
+        .await
+        .unwrap();
+    let mut referrals = Vec::new();
+    for _ in 0..5 {
+        referrals.push(
+            store
+                .create_referral(&new_referral(None, now), now)
+                .await
+                .unwrap()
+                .0
+                .id,
+        );
+    }
+    let [r0, r1, r2, r3, r4] = referrals[..] else {
+        unreachable!()
+    };
+    let deadline = now + Duration::minutes(15);
+    let email = NotificationPolicy {
+        email: true,
+        text: false,
+        reminder_before: None,
+    };
+    // Dario already holds r0.
+    assert_eq!(
+        store
+            .make_offer(r0, dario, now, deadline, &NotificationPolicy::OFF)
+            .await
+            .unwrap(),
+        Some(1)
+    );
+
+    let written = store
+        .make_offers(
+            &[
+                (r1, alma),  // made
+                (r2, cora),  // suspended (AV-9): not made
+                (r0, beto),  // r0 is no longer waiting: not made
+                (r3, dario), // Dario holds a pending offer: not made
+                (r4, eva),   // made
+            ],
+            now,
+            deadline,
+            &email,
+        )
+        .await;
+    assert!(written.failure.is_none(), "{:?}", written.failure);
+    assert_eq!(written.made, vec![Some(1), None, None, None, Some(1)]);
+
+    // The offers, their feeds and their messages committed; the rest is still waiting.
+    for (referral, holder) in [(r1, alma), (r4, eva)] {
+        assert_eq!(
+            store.referral(referral).await.unwrap().unwrap().lifecycle,
+            ReferralState::Offered
+        );
+        let feed = store.changes_after(holder, 0, 10).await.unwrap();
+        match &feed[..] {
+            [change] => match &change.event {
+                ChangeEvent::OfferMade { referral: view } => {
+                    assert_eq!(view.id, referral);
+                    assert!(view.contact.is_none(), "no contact before accepting (MR-4)");
+                }
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+    for referral in [r2, r3] {
+        assert_eq!(
+            store.referral(referral).await.unwrap().unwrap().lifecycle,
+            ReferralState::Waiting
+        );
+    }
+    for left_out in [beto, cora] {
+        let feed = store.changes_after(left_out, 0, 10).await.unwrap();
+        assert!(
+            !feed
+                .iter()
+                .any(|c| matches!(c.event, ChangeEvent::OfferMade { .. })),
+            "{feed:?}"
+        );
+    }
+    let mut queued: Vec<_> = store
+        .notifications(NotificationFilter::All, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.referral, row.agent))
+        .collect();
+    queued.sort();
+    assert_eq!(
+        queued,
+        vec![(r1, alma), (r4, eva)],
+        "one e-mail per offer made"
+    );
+
+    // An empty page writes nothing.
+    let empty = store.make_offers(&[], now, deadline, &email).await;
+    assert!(empty.made.is_empty() && empty.failure.is_none());
 }

@@ -55,6 +55,53 @@ pub(super) async fn append_change(
     Ok(seq)
 }
 
+/// Appends one change to each of several distinct agents' feeds inside the caller's
+/// transaction, a statement per step for the whole batch (`append_change` for many): the
+/// sequence numbers, in the order of `agents`. With `offer_ended`, the agents' last offer
+/// ended at `at` (order of arrival), in the same statement that takes their numbers.
+pub(super) async fn append_changes(
+    client: &impl GenericClient,
+    agents: &[i64],
+    events: &[String],
+    at: DateTime<Utc>,
+    offer_ended: bool,
+) -> StoreResult<Vec<i64>> {
+    client
+        .execute(
+            "INSERT INTO agent_state (agent_id) SELECT unnest($1::bigint[])
+             ON CONFLICT (agent_id) DO NOTHING",
+            &[&agents],
+        )
+        .await?;
+    let seqs: std::collections::HashMap<i64, i64> = client
+        .query(
+            "UPDATE agent_state SET change_seq = change_seq + 1,
+                 last_offer_ended_at = CASE WHEN $3 THEN $2 ELSE last_offer_ended_at END
+             WHERE agent_id = ANY($1) RETURNING agent_id, change_seq",
+            &[&agents, &at, &offer_ended],
+        )
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<StoreResult<_>>()?;
+    let seqs = agents
+        .iter()
+        .map(|agent| {
+            seqs.get(agent)
+                .copied()
+                .ok_or(StoreError::NotFound { what: "agent" })
+        })
+        .collect::<StoreResult<Vec<i64>>>()?;
+    client
+        .execute(
+            "INSERT INTO changes (agent_id, seq, at, event)
+             SELECT a, s, $3, e FROM unnest($1::bigint[], $2::bigint[], $4::text[]) AS v(a, s, e)",
+            &[&agents, &seqs, &at, &events],
+        )
+        .await?;
+    Ok(seqs)
+}
+
 /// The agent's saved State Preferences; every eligible state until they save (ST-2).
 async fn load_preferences(
     client: &impl GenericClient,

@@ -3,58 +3,69 @@
 
 use super::PostgresStore;
 use crate::notify::{
-    ClaimBatch, ClaimedMessage, MessageKind, NotificationFilter, NotificationPolicy,
-    NotificationRow, Settlement,
+    ClaimBatch, ClaimedMessage, MessageKind, NotificationFilter, NotificationRow, PlannedMessage,
+    Settlement,
 };
+use crate::store::records::OfferRecord;
 use crate::store::records::{from_json, from_text, to_text};
 use crate::store::{languages_from_text, AgentId, NotificationStore, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use hod_domain::availability::AvailabilitySettings;
-use hod_domain::contact_preference::{Channel, PreferredContactMethod};
+use hod_domain::contact_preference::Channel;
 use hod_domain::wire::v1::ReferralId;
 use tokio_postgres::Row;
 
-/// Queues the messages `policy` plans for the offer, inside the offer's transaction.
+/// The outbox rows of a batch of offers, as columns for one `INSERT … SELECT unnest`.
+#[derive(Debug, Default)]
+pub(super) struct OutboxRows {
+    offer_ids: Vec<i64>,
+    referral_ids: Vec<i64>,
+    agent_ids: Vec<i64>,
+    channels: Vec<String>,
+    kinds: Vec<String>,
+    due_at: Vec<DateTime<Utc>>,
+}
+
+impl OutboxRows {
+    pub(super) fn push(&mut self, offer: &OfferRecord, message: &PlannedMessage) {
+        self.offer_ids.push(offer.id);
+        self.referral_ids.push(offer.referral.0);
+        self.agent_ids.push(offer.agent.0);
+        self.channels.push(to_text(&message.channel));
+        self.kinds.push(to_text(&message.kind));
+        self.due_at.push(message.due_at);
+    }
+}
+
+/// Queues the messages planned for a batch of offers, inside the offers' transaction.
 pub(super) async fn queue_offer_messages(
     client: &impl GenericClient,
-    offer_id: i64,
-    referral: ReferralId,
-    agent: AgentId,
+    rows: &OutboxRows,
     offered_at: DateTime<Utc>,
-    deadline: DateTime<Utc>,
-    policy: &NotificationPolicy,
 ) -> StoreResult<()> {
-    if *policy == NotificationPolicy::OFF {
+    if rows.offer_ids.is_empty() {
         return Ok(());
     }
-    let method: String = client
-        .query_one(
-            "SELECT preferred_contact_method FROM agents WHERE id = $1",
-            &[&agent.0],
+    client
+        .execute(
+            "INSERT INTO notifications (offer_id, referral_id, agent_id, channel, kind,
+                                        created_at, next_attempt_at)
+             SELECT o, r, a, c, k, $6, d
+             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
+                         $7::timestamptz[]) AS v(o, r, a, c, k, d)",
+            &[
+                &rows.offer_ids,
+                &rows.referral_ids,
+                &rows.agent_ids,
+                &rows.channels,
+                &rows.kinds,
+                &offered_at,
+                &rows.due_at,
+            ],
         )
-        .await?
-        .try_get(0)?;
-    let method: PreferredContactMethod = from_text(&method)?;
-    for planned in policy.plan(method, offered_at, deadline) {
-        client
-            .execute(
-                "INSERT INTO notifications (offer_id, referral_id, agent_id, channel, kind,
-                                            created_at, next_attempt_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    &offer_id,
-                    &referral.0,
-                    &agent.0,
-                    &to_text(&planned.channel),
-                    &to_text(&planned.kind),
-                    &offered_at,
-                    &planned.due_at,
-                ],
-            )
-            .await?;
-    }
+        .await?;
     Ok(())
 }
 

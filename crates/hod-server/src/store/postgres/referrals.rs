@@ -6,14 +6,14 @@
 //! next tick, and another instance's claims are skipped), and making an offer locks the
 //! referral and relies on the one-pending-offer unique indexes.
 
-use super::changes::{append_change, append_profile_changed, ensure_agent_state};
-use super::notifications::queue_offer_messages;
+use super::changes::{append_change, append_changes, append_profile_changed, ensure_agent_state};
+use super::notifications::{queue_offer_messages, OutboxRows};
 use super::PostgresStore;
 use crate::notify::NotificationPolicy;
 use crate::store::records::{
-    from_json, from_text, lifecycle_for, opt_from_text, suspension_reason, to_text, Answer,
-    Answered, ExpiredOffer, NewReferral, OfferRecord, ReferralError, ReferralFilter,
-    ReferralRecord, RoutingAgent, Updated, WaitingReferral,
+    from_json, from_text, lifecycle_for, opt_from_text, suspension_reason, to_json, to_text,
+    Answer, Answered, ExpiredOffer, NewReferral, OfferRecord, OffersMade, ReferralError,
+    ReferralFilter, ReferralRecord, RoutingAgent, Updated, WaitingReferral,
 };
 use crate::store::{
     agent_view, languages_from_text, AgentId, DispatchStore, License, MissPolicy, ReferralStore,
@@ -139,6 +139,34 @@ async fn load_attempts(
             })
         })
         .collect()
+}
+
+/// The contact attempts of several referrals, each in order.
+async fn load_attempts_of(
+    client: &impl GenericClient,
+    referrals: &[i64],
+) -> StoreResult<HashMap<i64, Vec<ContactAttempt>>> {
+    let mut attempts: HashMap<i64, Vec<ContactAttempt>> = HashMap::new();
+    for row in client
+        .query(
+            "SELECT referral_id, channel, outcome, at FROM contact_attempts
+             WHERE referral_id = ANY($1) ORDER BY referral_id, at, id",
+            &[&referrals],
+        )
+        .await?
+    {
+        let channel: String = row.try_get(1)?;
+        let outcome: String = row.try_get(2)?;
+        attempts
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(ContactAttempt {
+                channel: from_text(&channel)?,
+                outcome: from_text(&outcome)?,
+                at: row.try_get(3)?,
+            });
+    }
+    Ok(attempts)
 }
 
 async fn view(
@@ -506,6 +534,124 @@ impl ReferralStore for PostgresStore {
     }
 }
 
+/// [`DispatchStore::make_offers`]: fills `made` once the batch has committed.
+async fn offers_in_one_transaction(
+    store: &PostgresStore,
+    planned: &[(ReferralId, AgentId)],
+    offered_at: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    notifications: &NotificationPolicy,
+    made: &mut [Option<i64>],
+) -> StoreResult<()> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await?;
+    let referral_ids: Vec<i64> = planned.iter().map(|(r, _)| r.0).collect();
+    let agent_ids: Vec<i64> = planned.iter().map(|(_, a)| a.0).collect();
+    // Locks taken in id order, so two instances writing overlapping batches queue
+    // rather than deadlock.
+    let waiting: std::collections::HashSet<i64> = tx
+        .query(
+            "SELECT id FROM referrals WHERE id = ANY($1) AND lifecycle = 'waiting'
+             ORDER BY id FOR UPDATE",
+            &[&referral_ids],
+        )
+        .await?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let methods: HashMap<i64, String> = tx
+        .query(
+            "SELECT id, preferred_contact_method FROM agents
+             WHERE id = ANY($1) AND suspended_at IS NULL ORDER BY id FOR SHARE",
+            &[&agent_ids],
+        )
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<StoreResult<_>>()?;
+    let (offer_referrals, offer_agents): (Vec<i64>, Vec<i64>) = planned
+        .iter()
+        .filter(|(r, a)| waiting.contains(&r.0) && methods.contains_key(&a.0))
+        .map(|(r, a)| (r.0, a.0))
+        .unzip();
+    if offer_referrals.is_empty() {
+        tx.commit().await?;
+        return Ok(());
+    }
+    // The unique indexes refuse a second pending offer for an agent (made by another
+    // instance at the same moment) or a repeated offer: those rows are not made.
+    let offers = tx
+        .query(
+            &format!(
+                "INSERT INTO offers (referral_id, agent_id, offered_at, deadline)
+                 SELECT r, a, $3, $4 FROM unnest($1::bigint[], $2::bigint[]) AS v(r, a)
+                 ON CONFLICT DO NOTHING RETURNING {OFFER_COLUMNS}"
+            ),
+            &[&offer_referrals, &offer_agents, &offered_at, &deadline],
+        )
+        .await?
+        .iter()
+        .map(offer_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    if offers.is_empty() {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let ids: Vec<i64> = offers.iter().map(|o| o.referral.0).collect();
+    let agents: Vec<i64> = offers.iter().map(|o| o.agent.0).collect();
+    // The outbox rows commit with the offers, or none do (decision 0601).
+    if *notifications != NotificationPolicy::OFF {
+        let mut rows = OutboxRows::default();
+        for offer in &offers {
+            let method = methods
+                .get(&offer.agent.0)
+                .ok_or(StoreError::NotFound { what: "agent" })?;
+            for message in notifications.plan(from_text(method)?, offered_at, deadline) {
+                rows.push(offer, &message);
+            }
+        }
+        queue_offer_messages(&tx, &rows, offered_at).await?;
+    }
+    tx.execute(
+        "UPDATE referrals SET lifecycle = 'offered', retry_at = NULL, updated_at = $2
+         WHERE id = ANY($1)",
+        &[&ids, &offered_at],
+    )
+    .await?;
+    let mut records: HashMap<i64, ReferralRecord> = tx
+        .query(
+            &format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE id = ANY($1)"),
+            &[&ids],
+        )
+        .await?
+        .iter()
+        .map(|row| referral_from_row(row).map(|r| (r.id.0, r)))
+        .collect::<StoreResult<_>>()?;
+    let mut attempts = load_attempts_of(&tx, &ids).await?;
+    let mut events = Vec::with_capacity(offers.len());
+    for offer in &offers {
+        let record = records
+            .remove(&offer.referral.0)
+            .ok_or(StoreError::NotFound { what: "referral" })?;
+        let attempts = attempts.remove(&offer.referral.0).unwrap_or_default();
+        events.push(to_json(&ChangeEvent::OfferMade {
+            referral: agent_view(&record, offer, &attempts),
+        })?);
+    }
+    let seqs = append_changes(&tx, &agents, &events, offered_at, false).await?;
+    for (offer, seq) in offers.iter().zip(seqs) {
+        if let Some(slot) = planned
+            .iter()
+            .position(|(r, a)| *r == offer.referral && *a == offer.agent)
+            .and_then(|i| made.get_mut(i))
+        {
+            *slot = Some(seq);
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 #[async_trait]
 impl DispatchStore for PostgresStore {
     async fn waiting_referrals(
@@ -653,65 +799,46 @@ impl DispatchStore for PostgresStore {
         deadline: DateTime<Utc>,
         notifications: &NotificationPolicy,
     ) -> StoreResult<Option<i64>> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let waiting = tx
-            .query_opt(
-                "SELECT 1 FROM referrals WHERE id = $1 AND lifecycle = 'waiting' FOR UPDATE",
-                &[&referral.0],
-            )
-            .await?
-            .is_some();
-        let agent_free = tx
-            .query_opt(
-                "SELECT 1 FROM agents WHERE id = $1 AND suspended_at IS NULL FOR SHARE",
-                &[&agent.0],
-            )
-            .await?
-            .is_some();
-        if !waiting || !agent_free {
-            return Ok(None);
+        let written = self
+            .make_offers(&[(referral, agent)], offered_at, deadline, notifications)
+            .await;
+        match written.failure {
+            Some(error) => Err(error),
+            None => Ok(written.made.into_iter().next().flatten()),
         }
-        // The unique indexes refuse a second pending offer for the agent (made by another
-        // instance at the same moment) or a repeated offer: then nothing is made.
-        let inserted = tx
-            .query_opt(
-                "INSERT INTO offers (referral_id, agent_id, offered_at, deadline)
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
-                &[&referral.0, &agent.0, &offered_at, &deadline],
-            )
-            .await?;
-        let Some(inserted) = inserted else {
-            return Ok(None);
-        };
-        let offer_id: i64 = inserted.try_get(0)?;
-        // The outbox rows commit with the offer, or neither does (decision 0601).
-        queue_offer_messages(
-            &tx,
-            offer_id,
-            referral,
-            agent,
+    }
+
+    async fn make_offers(
+        &self,
+        planned: &[(ReferralId, AgentId)],
+        offered_at: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+        notifications: &NotificationPolicy,
+    ) -> OffersMade {
+        let mut made = vec![None; planned.len()];
+        if planned.is_empty() {
+            return OffersMade::default();
+        }
+        // One transaction: all of them or, on a failure, none.
+        match offers_in_one_transaction(
+            self,
+            planned,
             offered_at,
             deadline,
             notifications,
+            &mut made,
         )
-        .await?;
-        tx.execute(
-            "UPDATE referrals SET lifecycle = 'offered', retry_at = NULL, updated_at = $2
-             WHERE id = $1",
-            &[&referral.0, &offered_at],
-        )
-        .await?;
-        let view = required_view(&tx, agent, referral.0).await?;
-        let seq = append_change(
-            &tx,
-            agent,
-            offered_at,
-            &ChangeEvent::OfferMade { referral: view },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Some(seq))
+        .await
+        {
+            Ok(()) => OffersMade {
+                made,
+                failure: None,
+            },
+            Err(error) => OffersMade {
+                made: vec![None; planned.len()],
+                failure: Some(error),
+            },
+        }
     }
 
     async fn expire_due_offers(
@@ -741,58 +868,71 @@ impl DispatchStore for PostgresStore {
             consecutive_misses_before_suspension: misses_before_suspension,
             ..ProgramPolicy::PROGRAM
         };
-        let mut expired = Vec::with_capacity(due.len());
-        for offer in due {
-            let window = Offer {
-                offered_at: offer.offered_at,
-                deadline: offer.deadline,
-            };
-            let Some(outcome) = window.expire(now) else {
-                continue;
-            };
-            tx.execute(
-                "UPDATE offers SET outcome = $2, resolved_at = $3 WHERE id = $1",
-                &[&offer.id, &to_text(&outcome), &now],
-            )
-            .await?;
-            tx.execute(
-                "UPDATE referrals SET lifecycle = 'waiting', retry_at = $2, updated_at = $2
-                 WHERE id = $1 AND lifecycle = 'offered'",
-                &[&offer.referral.0, &now],
-            )
-            .await?;
-            ensure_agent_state(&tx, offer.agent).await?;
-            tx.execute(
-                "UPDATE agent_state SET last_offer_ended_at = $2 WHERE agent_id = $1",
-                &[&offer.agent.0, &now],
-            )
-            .await?;
-            let seq = append_change(
-                &tx,
-                offer.agent,
-                now,
-                &ChangeEvent::OfferResolved {
+        // The rules decide each offer; the rows are then written a statement per step for
+        // the whole batch, not a round trip per offer per step. An agent holds one pending
+        // offer at most (unique index), so each agent appears once in the batch.
+        let resolved: Vec<(OfferRecord, OfferOutcome)> = due
+            .into_iter()
+            .filter_map(|offer| {
+                let window = Offer {
+                    offered_at: offer.offered_at,
+                    deadline: offer.deadline,
+                };
+                window.expire(now).map(|outcome| (offer, outcome))
+            })
+            .collect();
+        if resolved.is_empty() {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let offer_ids: Vec<i64> = resolved.iter().map(|(o, _)| o.id).collect();
+        let outcomes: Vec<String> = resolved.iter().map(|(_, out)| to_text(out)).collect();
+        let referral_ids: Vec<i64> = resolved.iter().map(|(o, _)| o.referral.0).collect();
+        let agent_ids: Vec<i64> = resolved.iter().map(|(o, _)| o.agent.0).collect();
+        tx.execute(
+            "UPDATE offers SET outcome = v.outcome, resolved_at = $3
+             FROM unnest($1::bigint[], $2::text[]) AS v(id, outcome) WHERE offers.id = v.id",
+            &[&offer_ids, &outcomes, &now],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE referrals SET lifecycle = 'waiting', retry_at = $2, updated_at = $2
+             WHERE id = ANY($1) AND lifecycle = 'offered'",
+            &[&referral_ids, &now],
+        )
+        .await?;
+        let events = resolved
+            .iter()
+            .map(|(offer, outcome)| {
+                to_json(&ChangeEvent::OfferResolved {
                     referral_id: offer.referral,
-                    outcome,
-                },
-            )
-            .await?;
-            let outcomes = tx
-                .query(
-                    "SELECT o.outcome FROM offers o JOIN agent_state s ON s.agent_id = o.agent_id
-                     WHERE o.agent_id = $1 AND o.outcome IS NOT NULL
-                       AND (s.misses_counted_from IS NULL
-                            OR o.resolved_at > s.misses_counted_from)
-                     ORDER BY o.resolved_at, o.id",
-                    &[&offer.agent.0],
-                )
-                .await?
-                .iter()
-                .map(|row| {
-                    let text: String = row.try_get(0)?;
-                    from_text::<OfferOutcome>(&text)
+                    outcome: *outcome,
                 })
-                .collect::<StoreResult<Vec<_>>>()?;
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let change_seqs = append_changes(&tx, &agent_ids, &events, now, true).await?;
+        // AV-9: each agent's outcomes since its last suspension, in order, in one read.
+        let mut history: HashMap<i64, Vec<OfferOutcome>> = HashMap::new();
+        for row in tx
+            .query(
+                "SELECT o.agent_id, o.outcome FROM offers o
+                 JOIN agent_state s ON s.agent_id = o.agent_id
+                 WHERE o.agent_id = ANY($1) AND o.outcome IS NOT NULL
+                   AND (s.misses_counted_from IS NULL OR o.resolved_at > s.misses_counted_from)
+                 ORDER BY o.agent_id, o.resolved_at, o.id",
+                &[&agent_ids],
+            )
+            .await?
+        {
+            let text: String = row.try_get(1)?;
+            history
+                .entry(row.try_get(0)?)
+                .or_default()
+                .push(from_text::<OfferOutcome>(&text)?);
+        }
+        let mut expired = Vec::with_capacity(resolved.len());
+        for ((offer, _), seq) in resolved.into_iter().zip(change_seqs) {
+            let outcomes = history.remove(&offer.agent.0).unwrap_or_default();
             let suspended = suspension_due(outcomes, &policy)
                 && tx
                     .execute(
