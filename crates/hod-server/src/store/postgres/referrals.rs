@@ -569,11 +569,29 @@ async fn offers_in_one_transaction(
         .iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<StoreResult<_>>()?;
-    let (offer_referrals, offer_agents): (Vec<i64>, Vec<i64>) = planned
+    // Agents already holding a committed pending offer are left out here rather than by the
+    // unique index: inserting for them would wait on their answer's transaction, which may
+    // itself wait on a referral this batch has locked (a deadlock).
+    let holding: std::collections::HashSet<i64> = tx
+        .query(
+            "SELECT agent_id FROM offers WHERE agent_id = ANY($1) AND outcome IS NULL",
+            &[&agent_ids],
+        )
+        .await?
         .iter()
-        .filter(|(r, a)| waiting.contains(&r.0) && methods.contains_key(&a.0))
-        .map(|(r, a)| (r.0, a.0))
-        .unzip();
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut chosen: Vec<(i64, i64)> = planned
+        .iter()
+        .filter(|(r, a)| {
+            waiting.contains(&r.0) && methods.contains_key(&a.0) && !holding.contains(&a.0)
+        })
+        .map(|(r, a)| (a.0, r.0))
+        .collect();
+    // Inserted in agent order: two instances offering to the same agents at once wait on
+    // each other's index entries in one order, never in a cycle.
+    chosen.sort_unstable();
+    let (offer_agents, offer_referrals): (Vec<i64>, Vec<i64>) = chosen.into_iter().unzip();
     if offer_referrals.is_empty() {
         tx.commit().await?;
         return Ok(());
@@ -585,7 +603,7 @@ async fn offers_in_one_transaction(
             &format!(
                 "INSERT INTO offers (referral_id, agent_id, offered_at, deadline)
                  SELECT r, a, $3, $4 FROM unnest($1::bigint[], $2::bigint[]) AS v(r, a)
-                 ON CONFLICT DO NOTHING RETURNING {OFFER_COLUMNS}"
+                 ORDER BY a ON CONFLICT DO NOTHING RETURNING {OFFER_COLUMNS}"
             ),
             &[&offer_referrals, &offer_agents, &offered_at, &deadline],
         )
