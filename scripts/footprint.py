@@ -346,7 +346,8 @@ def inner(args):
         report(results)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")
-        log(f"written {args.json.relative_to(ROOT) if args.json.is_absolute() else args.json}")
+        shown = args.json.resolve()
+        log(f"written {shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown}")
     finally:
         if server is not None:
             server.terminate()
