@@ -37,26 +37,15 @@ pub(super) async fn append_change(
     at: DateTime<Utc>,
     event: &ChangeEvent,
 ) -> StoreResult<i64> {
-    ensure_agent_state(client, agent).await?;
-    let seq: i64 = client
-        .query_one(
-            "UPDATE agent_state SET change_seq = change_seq + 1 WHERE agent_id = $1
-             RETURNING change_seq",
-            &[&agent.0],
-        )
-        .await?
-        .try_get(0)?;
-    client
-        .execute(
-            "INSERT INTO changes (agent_id, seq, at, event) VALUES ($1, $2, $3, $4)",
-            &[&agent.0, &seq, &at, &to_json(event)?],
-        )
-        .await?;
-    Ok(seq)
+    let seqs = append_changes(client, &[agent.0], &[to_json(event)?], at, false).await?;
+    seqs.into_iter()
+        .next()
+        .ok_or(StoreError::NotFound { what: "agent" })
 }
 
 /// Appends one change to each of several distinct agents' feeds inside the caller's
-/// transaction, a statement per step for the whole batch (`append_change` for many): the
+/// transaction, a statement per step for the whole batch (`append_change` for many; the
+/// `UPDATE` locks the agents' rows as `append_change` says): the
 /// sequence numbers, in the order of `agents`. With `offer_ended`, the agents' last offer
 /// ended at `at` (order of arrival), in the same statement that takes their numbers.
 pub(super) async fn append_changes(

@@ -121,24 +121,10 @@ async fn load_attempts(
     client: &impl GenericClient,
     referral: i64,
 ) -> StoreResult<Vec<ContactAttempt>> {
-    client
-        .query(
-            "SELECT channel, outcome, at FROM contact_attempts WHERE referral_id = $1
-             ORDER BY at, id",
-            &[&referral],
-        )
+    Ok(load_attempts_of(client, &[referral])
         .await?
-        .iter()
-        .map(|row| {
-            let channel: String = row.try_get(0)?;
-            let outcome: String = row.try_get(1)?;
-            Ok(ContactAttempt {
-                channel: from_text(&channel)?,
-                outcome: from_text(&outcome)?,
-                at: row.try_get(2)?,
-            })
-        })
-        .collect()
+        .remove(&referral)
+        .unwrap_or_default())
 }
 
 /// The contact attempts of several referrals, each in order.
