@@ -87,6 +87,8 @@ def parse_args():
                         help="use the binaries already in target/")
     parser.add_argument("--app", type=Path, default=APP,
                         help="the app binary to measure (default: the release build)")
+    parser.add_argument("--mappings", type=int, default=0, metavar="N",
+                        help="also print each process's N largest mappings by PSS")
     parser.add_argument("--json", type=Path, default=OUT / "footprint.json")
     return parser.parse_args()
 
@@ -177,6 +179,38 @@ def memory(pid):
                      "pss_file": int(values.get("Pss_File", 0)) * 1024})
     return {"processes": rows, "rss": sum(r["rss"] for r in rows),
             "pss": sum(r["pss"] for r in rows)}
+
+
+def mappings(pid):
+    """PSS (anonymous part) in bytes by mapped file, or by kind for anonymous memory, of every
+    process of the tree: where a process's PSS goes."""
+    found = {}
+    for p in descendants(pid):
+        try:
+            text = Path(f"/proc/{p}/smaps").read_text()
+        except OSError:
+            continue
+        by_path, current = {}, None
+        for line in text.splitlines():
+            head = re.match(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$", line)
+            if head:
+                current = by_path.setdefault(head.group(1) or "[anonymous]", [0, 0])
+                continue
+            field = re.match(r"^(Pss|Pss_Anon):\s+(\d+) kB", line)
+            if field and current is not None:
+                current[0 if field.group(1) == "Pss" else 1] += int(field.group(2)) * 1024
+        found.setdefault(comm(p), []).append(by_path)
+    merged = {}
+    for name, maps in found.items():
+        total = {}
+        for by_path in maps:
+            for path, (pss, anon) in by_path.items():
+                row = total.setdefault(path, [0, 0])
+                row[0] += pss
+                row[1] += anon
+        merged[name] = sorted(([path, pss, anon] for path, (pss, anon) in total.items()),
+                              key=lambda r: -r[1])
+    return merged
 
 
 def cpu_sample(pid):
@@ -343,7 +377,7 @@ def inner(args):
                 display, BASELINE, app_env(run_dir / "baseline", base),
                 "empty_window: page loaded", args, "baseline")
         results["deb"] = deb()
-        report(results)
+        report(results, args)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")
         shown = args.json.resolve()
@@ -400,13 +434,14 @@ def measure_launches(display, name, binary, env, marker, args):
             loaded = launch.wait_loaded()
             time.sleep(args.settle)
             mem = memory(launch.pid)
+            maps = mappings(launch.pid)
             if i == 0:
                 subprocess.run(["import", "-window", "root", str(OUT / f"{name}.png")],
                                check=False)
             launches.append({"map_ms": round(launch.map_ms(), 1),
                              "loaded_ms": None if loaded is None else round(loaded, 1),
                              "rss": mem["rss"], "pss": mem["pss"],
-                             "processes": mem["processes"]})
+                             "processes": mem["processes"], "mappings": maps})
             log(f"{name} #{i + 1}: window {launch.map_ms():.0f} ms, loaded "
                 f"{'-' if loaded is None else f'{loaded:.0f} ms'}, RSS {mem['rss'] / MIB:.1f} "
                 f"MiB, PSS {mem['pss'] / MIB:.1f} MiB")
@@ -425,6 +460,7 @@ def measure_launches(display, name, binary, env, marker, args):
         "pss_median": median_pss,
         # By process, from the launch whose total PSS is the median.
         "by_process": by_name(typical["processes"]),
+        "mappings": typical["mappings"],
     }
 
 
@@ -509,7 +545,7 @@ def machine():
             "date": time.strftime("%Y-%m-%d %H:%M"), "load_average": os.getloadavg()}
 
 
-def report(results):
+def report(results, args):
     s = results["situations"]
     names = list(s)
     print()
@@ -532,6 +568,11 @@ def report(results):
                           for k, v in sorted(s[n]["by_process"].items(),
                                              key=lambda kv: -kv[1]["pss"]))
         print(f"  {n} PSS by process, MiB (of it anonymous): {parts}")
+        if args.mappings:
+            for process, rows in sorted(s[n]["mappings"].items()):
+                print(f"    {process}, largest mappings, MiB PSS (anonymous):")
+                for path, pss, anon in rows[:args.mappings]:
+                    print(f"      {pss / MIB:7.1f} ({anon / MIB:5.1f})  {path}")
     base = s["baseline"]["pss_median"]
     print()
     for n in names[1:]:

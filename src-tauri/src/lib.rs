@@ -7,6 +7,7 @@
 //! - [`tray`]: the tray icon per presence state and its menu (Today's Availability toggle);
 //! - [`notifications`]: offer notifications with Accept / Reject;
 //! - [`lifecycle`]: closing hides to the tray;
+//! - [`webview`]: the window's web view settings (WebKitGTK's hardware acceleration);
 //! - [`deep_link`]: `hod://referral/<id>` links open the app on that referral;
 //! - [`shell`], [`settings`]: the session and the device settings;
 //! - [`payloads`], [`bindings`]: the window's event payloads, and the TypeScript generated
@@ -24,6 +25,7 @@ pub mod payloads;
 pub mod settings;
 pub mod shell;
 pub mod tray;
+pub mod webview;
 
 use hod_client::presence::Texts;
 use shell::Shell;
@@ -60,6 +62,9 @@ pub fn run() {
         ))
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                webview::tune(&window);
+            }
             let shell = Shell::new(data_dir(app)?);
             let texts = Texts::of(shell.settings().language);
             let launch_server = shell.launch_server();

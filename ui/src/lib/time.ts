@@ -15,23 +15,36 @@ interface ZonedParts {
   minute: number;
 }
 
-const partsFormatters = new Map<TimeZone, Intl.DateTimeFormat>();
+/**
+ * One formatter per kind, language and zone, made on first use: an `Intl.DateTimeFormat` holds
+ * ICU's formatter, and a table page formats dozens of instants on every render.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function partsFormatter(tz: TimeZone): Intl.DateTimeFormat {
-  let f = partsFormatters.get(tz);
+function formatter(
+  kind: string,
+  lang: string,
+  timeZone: TimeZone,
+  options: Intl.DateTimeFormatOptions,
+): Intl.DateTimeFormat {
+  const key = `${kind}|${lang}|${timeZone}`;
+  let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    partsFormatters.set(tz, f);
+    f = new Intl.DateTimeFormat(locale(lang), { ...options, timeZone });
+    formatters.set(key, f);
   }
   return f;
+}
+
+function partsFormatter(tz: TimeZone): Intl.DateTimeFormat {
+  return formatter('parts', 'en', tz, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
 }
 
 export function zonedParts(at: Date, tz: TimeZone): ZonedParts {
@@ -140,29 +153,25 @@ export function locale(lang: string): string {
   return lang === 'es' ? 'es-US' : 'en-US';
 }
 
+const asDate = (at: Instant | Date) => (typeof at === 'string' ? new Date(at) : at);
+
 export function formatTime(at: Instant | Date, lang: string, tz: TimeZone): string {
-  return new Intl.DateTimeFormat(locale(lang), {
-    timeZone: tz,
-    hour: 'numeric',
-    minute: '2-digit',
-  }).format(typeof at === 'string' ? new Date(at) : at);
+  return formatter('time', lang, tz, { hour: 'numeric', minute: '2-digit' }).format(asDate(at));
 }
 
 export function formatDateTime(at: Instant | Date, lang: string, tz: TimeZone): string {
-  return new Intl.DateTimeFormat(locale(lang), {
-    timeZone: tz,
+  return formatter('date-time', lang, tz, {
     month: 'short',
     day: 'numeric',
     year: 'numeric',
     hour: 'numeric',
     minute: '2-digit',
-  }).format(typeof at === 'string' ? new Date(at) : at);
+  }).format(asDate(at));
 }
 
 export function formatDay(date: LocalDate, lang: string): string {
   const [y, m, d] = date.split('-').map(Number);
-  return new Intl.DateTimeFormat(locale(lang), {
-    timeZone: 'UTC',
+  return formatter('day', lang, 'UTC', {
     weekday: 'short',
     month: 'short',
     day: 'numeric',
