@@ -182,8 +182,9 @@ def memory(pid):
 
 
 def mappings(pid):
-    """PSS (anonymous part) in bytes by mapped file, or by kind for anonymous memory, of every
-    process of the tree: where a process's PSS goes."""
+    """PSS and anonymous RSS in bytes by mapped file (or "[heap]", "[anonymous]", ...) of each
+    process of the tree, by process name: where a process's PSS goes. Per mapping the kernel
+    gives anonymous RSS, not its proportional share (`Pss_Anon` is only in smaps_rollup)."""
     found = {}
     for p in descendants(pid):
         try:
@@ -196,7 +197,7 @@ def mappings(pid):
             if head:
                 current = by_path.setdefault(head.group(1) or "[anonymous]", [0, 0])
                 continue
-            field = re.match(r"^(Pss|Pss_Anon):\s+(\d+) kB", line)
+            field = re.match(r"^(Pss|Anonymous):\s+(\d+) kB", line)
             if field and current is not None:
                 current[0 if field.group(1) == "Pss" else 1] += int(field.group(2)) * 1024
         found.setdefault(comm(p), []).append(by_path)
@@ -570,7 +571,7 @@ def report(results, args):
         print(f"  {n} PSS by process, MiB (of it anonymous): {parts}")
         if args.mappings:
             for process, rows in sorted(s[n]["mappings"].items()):
-                print(f"    {process}, largest mappings, MiB PSS (anonymous):")
+                print(f"    {process}, largest mappings, MiB PSS (anonymous RSS):")
                 for path, pss, anon in rows[:args.mappings]:
                     print(f"      {pss / MIB:7.1f} ({anon / MIB:5.1f})  {path}")
     base = s["baseline"]["pss_median"]

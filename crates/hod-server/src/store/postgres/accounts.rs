@@ -1,5 +1,6 @@
 //! Credentials, sessions, login throttling and idempotency keys on PostgreSQL.
 
+use super::statements::Prepared;
 use super::PostgresStore;
 use crate::store::{
     AgentId, CredentialStore, FailureWindow, IdempotencyStore, LoginThrottleStore, NewSession,
@@ -54,7 +55,7 @@ impl CredentialStore for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         if tx
-            .query_opt(
+            .query_opt_cached(
                 "SELECT id FROM agents WHERE id = $1 FOR UPDATE",
                 &[&agent.0],
             )
@@ -63,14 +64,14 @@ impl CredentialStore for PostgresStore {
         {
             return Err(StoreError::NotFound { what: "agent" });
         }
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO agent_passwords (agent_id, phc, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (agent_id) DO UPDATE SET phc = excluded.phc,
                                                   updated_at = excluded.updated_at",
             &[&agent.0, &phc, &now],
         )
         .await?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE sessions SET revoked_at = $2 WHERE agent_id = $1 AND revoked_at IS NULL",
             &[&agent.0, &now],
         )
@@ -82,7 +83,7 @@ impl CredentialStore for PostgresStore {
     async fn password_hash(&self, agent: AgentId) -> StoreResult<Option<String>> {
         let client = self.client().await?;
         Ok(client
-            .query_opt(
+            .query_opt_cached(
                 "SELECT phc FROM agent_passwords WHERE agent_id = $1",
                 &[&agent.0],
             )
@@ -96,7 +97,7 @@ impl SessionStore for PostgresStore {
     async fn create_session(&self, session: &NewSession) -> StoreResult<Session> {
         let client = self.client().await?;
         let row = client
-            .query_one(
+            .query_one_cached(
                 &format!(
                     "INSERT INTO sessions (agent_id, token_sha256, created_at, expires_at)
                      VALUES ($1, $2, $3, $4) RETURNING {SESSION_COLUMNS}"
@@ -119,7 +120,7 @@ impl SessionStore for PostgresStore {
     ) -> StoreResult<Option<Session>> {
         let client = self.client().await?;
         client
-            .query_opt(
+            .query_opt_cached(
                 &format!(
                     "SELECT {SESSION_COLUMNS} FROM sessions
                      WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2"
@@ -135,7 +136,7 @@ impl SessionStore for PostgresStore {
     async fn revoke_session(&self, token: &TokenHash, now: DateTime<Utc>) -> StoreResult<bool> {
         let client = self.client().await?;
         let changed = client
-            .execute(
+            .execute_cached(
                 "UPDATE sessions SET revoked_at = $2
                  WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2",
                 &[&token.0.as_slice(), &now],
@@ -147,7 +148,7 @@ impl SessionStore for PostgresStore {
     async fn revoke_agent_sessions(&self, agent: AgentId, now: DateTime<Utc>) -> StoreResult<u64> {
         let client = self.client().await?;
         Ok(client
-            .execute(
+            .execute_cached(
                 "UPDATE sessions SET revoked_at = $2
                  WHERE agent_id = $1 AND revoked_at IS NULL AND expires_at > $2",
                 &[&agent.0, &now],
@@ -171,7 +172,7 @@ impl LoginThrottleStore for PostgresStore {
         let client = self.client().await?;
         // One statement, so concurrent failures for one subject are all counted.
         let row = client
-            .query_one(
+            .query_one_cached(
                 "INSERT INTO login_failures AS f (subject, failures, window_started_at)
                  VALUES ($1, 1, $2)
                  ON CONFLICT (subject) DO UPDATE SET
@@ -190,7 +191,7 @@ impl LoginThrottleStore for PostgresStore {
     async fn login_failures(&self, subject: &str) -> StoreResult<Option<FailureWindow>> {
         let client = self.client().await?;
         client
-            .query_opt(
+            .query_opt_cached(
                 "SELECT failures, window_started_at FROM login_failures WHERE subject = $1",
                 &[&subject],
             )
@@ -203,7 +204,7 @@ impl LoginThrottleStore for PostgresStore {
     async fn clear_login_failures(&self, subject: &str) -> StoreResult<()> {
         let client = self.client().await?;
         client
-            .execute("DELETE FROM login_failures WHERE subject = $1", &[&subject])
+            .execute_cached("DELETE FROM login_failures WHERE subject = $1", &[&subject])
             .await?;
         Ok(())
     }
@@ -218,7 +219,7 @@ impl IdempotencyStore for PostgresStore {
     ) -> StoreResult<Option<StoredResponse>> {
         let client = self.client().await?;
         client
-            .query_opt(
+            .query_opt_cached(
                 "SELECT request_fingerprint, response_status, response_body
                  FROM idempotency_keys WHERE agent_id = $1 AND key = $2",
                 &[&agent.0, &key],
@@ -238,7 +239,7 @@ impl IdempotencyStore for PostgresStore {
     ) -> StoreResult<StoredResponse> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO idempotency_keys (agent_id, key, request_fingerprint, response_status,
                                            response_body, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -254,7 +255,7 @@ impl IdempotencyStore for PostgresStore {
         )
         .await?;
         let row = tx
-            .query_one(
+            .query_one_cached(
                 "SELECT request_fingerprint, response_status, response_body
                  FROM idempotency_keys WHERE agent_id = $1 AND key = $2",
                 &[&agent.0, &key],

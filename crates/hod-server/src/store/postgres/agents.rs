@@ -1,6 +1,7 @@
 //! `AgentStore` on PostgreSQL.
 
 use super::changes::append_profile_changed;
+use super::statements::Prepared;
 use super::PostgresStore;
 use crate::store::{
     languages_from_text, languages_to_text, unknown_npn, username_taken_by, Agent, AgentId,
@@ -45,7 +46,7 @@ pub(super) async fn find_agent(
     value: &(dyn ToSql + Sync),
 ) -> StoreResult<Option<Agent>> {
     client
-        .query_opt(
+        .query_opt_cached(
             &format!("SELECT {AGENT_COLUMNS} FROM agents WHERE {condition}"),
             &[value],
         )
@@ -71,7 +72,7 @@ async fn username_owner(
     npn: &str,
 ) -> StoreResult<Option<String>> {
     Ok(client
-        .query_opt(
+        .query_opt_cached(
             "SELECT npn FROM agents WHERE username = $1 AND npn <> $2",
             &[&username, &npn],
         )
@@ -99,7 +100,7 @@ async fn upsert_agent(
         Some(_) => RowFate::Updated,
     };
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO agents (npn, name, username, mlms_email, mobile_phone, languages,
                                  created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
@@ -150,7 +151,7 @@ async fn upsert_license(
     now: DateTime<Utc>,
 ) -> StoreResult<RowFate> {
     let stored = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT status, effective_on, expires_on FROM licenses
              WHERE agent_id = $1 AND state = $2 AND line_of_authority = $3",
             &[&agent.0, &license.state, &license.line_of_authority],
@@ -171,7 +172,7 @@ async fn upsert_license(
         }
     };
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO licenses (agent_id, state, line_of_authority, status, effective_on,
                                    expires_on, imported_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -215,7 +216,7 @@ impl AgentStore for PostgresStore {
             });
         }
         // A plain insert: a racing creation elsewhere must fail here, not be overwritten.
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO agents (npn, name, username, mlms_email, mobile_phone, languages,
                                  created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -275,7 +276,7 @@ impl AgentStore for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // A second suspension replaces the reason but keeps the original date.
-        tx.execute(
+        tx.execute_cached(
             "UPDATE agents SET suspended_at = COALESCE(suspended_at, $2),
                                suspension_reason = $3, updated_at = $2
              WHERE npn = $1",
@@ -293,7 +294,7 @@ impl AgentStore for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let changed = tx
-            .execute(
+            .execute_cached(
                 "UPDATE agents SET suspended_at = NULL, suspension_reason = NULL, updated_at = $2
                  WHERE npn = $1 AND suspended_at IS NOT NULL",
                 &[&npn, &now],
@@ -318,7 +319,7 @@ impl AgentStore for PostgresStore {
         let mut changed = std::collections::BTreeSet::new();
         for (index, license) in licenses.iter().enumerate() {
             let agent = tx
-                .query_opt("SELECT id FROM agents WHERE npn = $1", &[&license.npn])
+                .query_opt_cached("SELECT id FROM agents WHERE npn = $1", &[&license.npn])
                 .await?
                 .map(|row| AgentId(row.get(0)))
                 .ok_or_else(|| unknown_npn(index, &license.npn))?;
@@ -349,7 +350,7 @@ pub(super) async fn load_licenses(
     agent: AgentId,
 ) -> StoreResult<Vec<License>> {
     client
-        .query(
+        .query_cached(
             "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
                     l.effective_on, l.expires_on, l.imported_at
              FROM licenses l JOIN agents a ON a.id = l.agent_id

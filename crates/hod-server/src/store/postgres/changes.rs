@@ -1,6 +1,7 @@
 //! The agents' saved settings and change feed on PostgreSQL.
 
 use super::agents::{find_agent, load_licenses};
+use super::statements::Prepared;
 use super::PostgresStore;
 use crate::profile::wire_profile;
 use crate::store::records::{from_json, to_json};
@@ -20,7 +21,7 @@ pub(super) async fn ensure_agent_state(
     agent: AgentId,
 ) -> StoreResult<()> {
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO agent_state (agent_id) VALUES ($1) ON CONFLICT (agent_id) DO NOTHING",
             &[&agent.0],
         )
@@ -56,14 +57,14 @@ pub(super) async fn append_changes(
     offer_ended: bool,
 ) -> StoreResult<Vec<i64>> {
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO agent_state (agent_id) SELECT unnest($1::bigint[])
              ON CONFLICT (agent_id) DO NOTHING",
             &[&agents],
         )
         .await?;
     let seqs: std::collections::HashMap<i64, i64> = client
-        .query(
+        .query_cached(
             "UPDATE agent_state SET change_seq = change_seq + 1,
                  last_offer_ended_at = CASE WHEN $3 THEN $2 ELSE last_offer_ended_at END
              WHERE agent_id = ANY($1) RETURNING agent_id, change_seq",
@@ -82,7 +83,7 @@ pub(super) async fn append_changes(
         })
         .collect::<StoreResult<Vec<i64>>>()?;
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO changes (agent_id, seq, at, event)
              SELECT a, s, $3, e FROM unnest($1::bigint[], $2::bigint[], $4::text[]) AS v(a, s, e)",
             &[&agents, &seqs, &at, &events],
@@ -97,7 +98,7 @@ async fn load_preferences(
     agent: AgentId,
 ) -> StoreResult<StatePreferences> {
     let json: Option<String> = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT state_preferences FROM agent_state WHERE agent_id = $1",
             &[&agent.0],
         )
@@ -136,7 +137,7 @@ pub(super) async fn append_profile_changed(
 
 async fn lock_agent(client: &impl GenericClient, agent: AgentId) -> StoreResult<()> {
     client
-        .query_opt("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", &[&agent.0])
+        .query_opt_cached("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", &[&agent.0])
         .await?
         .map(|_| ())
         .ok_or(StoreError::NotFound { what: "agent" })
@@ -147,7 +148,7 @@ impl AgentStateStore for PostgresStore {
     async fn availability(&self, agent: AgentId) -> StoreResult<Option<AvailabilitySettings>> {
         let client = self.client().await?;
         let json: Option<String> = client
-            .query_opt(
+            .query_opt_cached(
                 "SELECT availability FROM agent_state WHERE agent_id = $1",
                 &[&agent.0],
             )
@@ -170,7 +171,7 @@ impl AgentStateStore for PostgresStore {
         let tx = client.transaction().await?;
         lock_agent(&tx, agent).await?;
         ensure_agent_state(&tx, agent).await?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE agent_state SET availability = $2 WHERE agent_id = $1",
             &[&agent.0, &json],
         )
@@ -198,21 +199,21 @@ impl AgentStateStore for PostgresStore {
         lock_agent(&tx, agent).await?;
         ensure_agent_state(&tx, agent).await?;
         if let Some(method) = &update.contact_method {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE agents SET preferred_contact_method = $2, updated_at = $3 WHERE id = $1",
                 &[&agent.0, method, &now],
             )
             .await?;
         }
         if let Some(languages) = &update.languages {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE agents SET languages = $2, updated_at = $3 WHERE id = $1",
                 &[&agent.0, &languages_to_text(languages), &now],
             )
             .await?;
         }
         if let Some(preferences) = &preferences {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE agent_state SET state_preferences = $2 WHERE agent_id = $1",
                 &[&agent.0, preferences],
             )
@@ -231,7 +232,7 @@ impl AgentStateStore for PostgresStore {
     ) -> StoreResult<Vec<Change>> {
         let client = self.client().await?;
         client
-            .query(
+            .query_cached(
                 "SELECT seq, at, event FROM changes WHERE agent_id = $1 AND seq > $2
                  ORDER BY seq LIMIT $3",
                 &[&agent.0, &after, &i64::from(limit)],

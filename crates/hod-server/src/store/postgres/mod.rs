@@ -9,11 +9,13 @@ mod changes;
 mod fan_out;
 mod notifications;
 mod referrals;
+mod statements;
 
 use super::migrations::{self, Applied};
 use super::{Backend, Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use statements::Prepared;
 use std::fmt;
 use tokio_postgres::NoTls;
 
@@ -148,7 +150,7 @@ impl Store for PostgresStore {
 
     async fn ping(&self) -> StoreResult<()> {
         let client = self.client().await?;
-        let one: i32 = client.query_one("SELECT 1", &[]).await?.get(0);
+        let one: i32 = client.query_one_cached("SELECT 1", &[]).await?.get(0);
         if one == 1 {
             Ok(())
         } else {

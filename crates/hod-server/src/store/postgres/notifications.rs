@@ -1,6 +1,7 @@
 //! The notification outbox on PostgreSQL (decision 0601). Claims lock the rows they take
 //! (`FOR UPDATE … SKIP LOCKED`), so instances sharing the database never claim the same row.
 
+use super::statements::Prepared;
 use super::PostgresStore;
 use crate::notify::{
     ClaimBatch, ClaimedMessage, MessageKind, NotificationFilter, NotificationRow, PlannedMessage,
@@ -49,7 +50,7 @@ pub(super) async fn queue_offer_messages(
         return Ok(());
     }
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO notifications (offer_id, referral_id, agent_id, channel, kind,
                                         created_at, next_attempt_at)
              SELECT o, r, a, c, k, $6, d
@@ -137,7 +138,7 @@ impl NotificationStore for PostgresStore {
         let tx = client.transaction().await?;
         let exclude = exclude.to_vec();
         let due = tx
-            .query(
+            .query_cached(
                 "SELECT n.id, n.channel, n.kind,
                         (o.outcome IS NULL AND o.deadline > $1) AS live
                  FROM notifications n JOIN offers o ON o.id = n.offer_id
@@ -155,7 +156,7 @@ impl NotificationStore for PostgresStore {
             let id: i64 = row.try_get(0)?;
             let live: bool = row.try_get(3)?;
             if live {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE notifications SET state = 'sending', attempts = attempts + 1,
                             claimed_until = $2
                      WHERE id = $1",
@@ -164,7 +165,7 @@ impl NotificationStore for PostgresStore {
                 .await?;
                 claimed_ids.push(id);
             } else {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE notifications SET state = 'skipped', claimed_until = NULL,
                             finished_at = $2
                      WHERE id = $1",
@@ -182,7 +183,7 @@ impl NotificationStore for PostgresStore {
         }
         if !claimed_ids.is_empty() {
             let rows = tx
-                .query(
+                .query_cached(
                     "SELECT n.id, n.attempts, n.channel, n.kind, n.offer_id, n.referral_id,
                             n.agent_id, o.offered_at, o.deadline, a.mlms_email, a.mobile_phone,
                             a.languages, s.availability, r.state, r.city, r.zip, r.language
@@ -214,7 +215,7 @@ impl NotificationStore for PostgresStore {
         let changed = match settlement {
             Settlement::Delivered { at } => {
                 client
-                    .execute(
+                    .execute_cached(
                         "UPDATE notifications SET state = 'delivered', claimed_until = NULL,
                                 handed_over_at = $3, finished_at = $3
                          WHERE id = $1 AND attempts = $2 AND state = 'sending'",
@@ -226,7 +227,7 @@ impl NotificationStore for PostgresStore {
                 retry_at, error, ..
             } => {
                 client
-                    .execute(
+                    .execute_cached(
                         "UPDATE notifications SET state = 'queued', claimed_until = NULL,
                                 next_attempt_at = $3, last_error = $4
                          WHERE id = $1 AND attempts = $2 AND state = 'sending'",
@@ -236,7 +237,7 @@ impl NotificationStore for PostgresStore {
             }
             Settlement::Dead { at, error } => {
                 client
-                    .execute(
+                    .execute_cached(
                         "UPDATE notifications SET state = 'dead', claimed_until = NULL,
                                 finished_at = $3, last_error = $4
                          WHERE id = $1 AND attempts = $2 AND state = 'sending'",
@@ -261,7 +262,7 @@ impl NotificationStore for PostgresStore {
             }
         };
         let rows = client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {ROW_COLUMNS} FROM notifications WHERE {condition}
                      ORDER BY id DESC LIMIT $1"
@@ -275,7 +276,7 @@ impl NotificationStore for PostgresStore {
     async fn next_notification_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let client = self.client().await?;
         let row = client
-            .query_one(
+            .query_one_cached(
                 "SELECT LEAST(
                      (SELECT MIN(next_attempt_at) FROM notifications WHERE state = 'queued'),
                      (SELECT MIN(claimed_until) FROM notifications WHERE state = 'sending'))",

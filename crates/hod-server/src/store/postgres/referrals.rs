@@ -8,6 +8,7 @@
 
 use super::changes::{append_change, append_changes, append_profile_changed, ensure_agent_state};
 use super::notifications::{queue_offer_messages, OutboxRows};
+use super::statements::Prepared;
 use super::PostgresStore;
 use crate::notify::NotificationPolicy;
 use crate::store::records::{
@@ -87,7 +88,7 @@ async fn load_referral(
 ) -> StoreResult<Option<ReferralRecord>> {
     let lock = if lock { " FOR UPDATE" } else { "" };
     client
-        .query_opt(
+        .query_opt_cached(
             &format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE id = $1{lock}"),
             &[&id],
         )
@@ -105,7 +106,7 @@ async fn load_offer(
 ) -> StoreResult<Option<OfferRecord>> {
     let lock = if lock { " FOR UPDATE" } else { "" };
     client
-        .query_opt(
+        .query_opt_cached(
             &format!(
                 "SELECT {OFFER_COLUMNS} FROM offers WHERE agent_id = $1 AND referral_id = $2{lock}"
             ),
@@ -134,7 +135,7 @@ async fn load_attempts_of(
 ) -> StoreResult<HashMap<i64, Vec<ContactAttempt>>> {
     let mut attempts: HashMap<i64, Vec<ContactAttempt>> = HashMap::new();
     for row in client
-        .query(
+        .query_cached(
             "SELECT referral_id, channel, outcome, at FROM contact_attempts
              WHERE referral_id = ANY($1) ORDER BY referral_id, at, id",
             &[&referrals],
@@ -247,7 +248,7 @@ impl ReferralStore for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let inserted = tx
-            .query_opt(
+            .query_opt_cached(
                 "INSERT INTO referrals (consumer_name, phone, email, notes, state, city, zip,
                      language, plan_year, received_at, lifecycle, max_wait_until, retry_at,
                      intake_key, updated_at)
@@ -274,7 +275,7 @@ impl ReferralStore for PostgresStore {
         let (id, created): (i64, bool) = match inserted {
             Some(row) => (row.try_get(0)?, true),
             None => (
-                tx.query_one(
+                tx.query_one_cached(
                     "SELECT id FROM referrals WHERE intake_key = $1",
                     &[&r.intake_key],
                 )
@@ -314,7 +315,7 @@ impl ReferralStore for PostgresStore {
         let client = self.client().await?;
         let (condition, value) = filter_condition(filter);
         let rows = client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT o.id, o.referral_id FROM offers o
                      JOIN referrals r ON r.id = o.referral_id
@@ -373,14 +374,14 @@ impl ReferralStore for PostgresStore {
             Answer::Reject { reason } => reason.clone(),
             Answer::Accept => None,
         };
-        tx.execute(
+        tx.execute_cached(
             "UPDATE offers SET outcome = $2, resolved_at = $3, reject_reason = $4 WHERE id = $1",
             &[&offer.id, &to_text(&outcome), &now, &reason],
         )
         .await
         .map_err(StoreError::from)?;
         if outcome == OfferOutcome::Accepted {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE referrals SET lifecycle = 'accepted', agent_id = $2, status = 'accepted',
                          accepted_at = $3, retry_at = NULL, updated_at = $3
                  WHERE id = $1",
@@ -389,7 +390,7 @@ impl ReferralStore for PostgresStore {
             .await
             .map_err(StoreError::from)?;
         } else {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE referrals SET lifecycle = 'waiting', retry_at = $2, updated_at = $2
                  WHERE id = $1",
                 &[&id.0, &now],
@@ -398,7 +399,7 @@ impl ReferralStore for PostgresStore {
             .map_err(StoreError::from)?;
         }
         ensure_agent_state(&tx, agent).await?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE agent_state SET last_offer_ended_at = $2 WHERE agent_id = $1",
             &[&agent.0, &now],
         )
@@ -447,7 +448,7 @@ impl ReferralStore for PostgresStore {
         let record = accepted_by(&tx, agent, id.0).await?;
         let current = record.status.unwrap_or(ReferralStatus::Accepted);
         let to = current.set_by_agent(change)?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE referrals SET status = $2, lifecycle = $3, completion_outcome = $4,
                      not_a_good_referral_reason = $5, updated_at = $6
              WHERE id = $1",
@@ -478,7 +479,7 @@ impl ReferralStore for PostgresStore {
         let record = accepted_by(&tx, agent, id.0).await?;
         let accepted_at = record.accepted_at.ok_or(ReferralError::NotAccepted)?;
         attempt.validate(accepted_at, now, policy)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO contact_attempts (referral_id, agent_id, channel, outcome, at, logged_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
             &[
@@ -492,7 +493,7 @@ impl ReferralStore for PostgresStore {
         )
         .await
         .map_err(StoreError::from)?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE referrals SET updated_at = $2 WHERE id = $1",
             &[&id.0, &now],
         )
@@ -508,7 +509,7 @@ impl ReferralStore for PostgresStore {
     ) -> StoreResult<Vec<DateTime<Utc>>> {
         let client = self.client().await?;
         client
-            .query(
+            .query_cached(
                 "SELECT deadline FROM offers
                  WHERE agent_id = $1 AND outcome = 'missed' AND deadline > $2",
                 &[&agent.0, &since],
@@ -536,7 +537,7 @@ async fn offers_in_one_transaction(
     // Locks taken in id order, so two instances writing overlapping batches queue
     // rather than deadlock.
     let waiting: std::collections::HashSet<i64> = tx
-        .query(
+        .query_cached(
             "SELECT id FROM referrals WHERE id = ANY($1) AND lifecycle = 'waiting'
              ORDER BY id FOR UPDATE",
             &[&referral_ids],
@@ -546,7 +547,7 @@ async fn offers_in_one_transaction(
         .map(|row| row.try_get(0))
         .collect::<Result<_, _>>()?;
     let methods: HashMap<i64, String> = tx
-        .query(
+        .query_cached(
             "SELECT id, preferred_contact_method FROM agents
              WHERE id = ANY($1) AND suspended_at IS NULL ORDER BY id FOR SHARE",
             &[&agent_ids],
@@ -559,7 +560,7 @@ async fn offers_in_one_transaction(
     // unique index: inserting for them would wait on their answer's transaction, which may
     // itself wait on a referral this batch has locked (a deadlock).
     let holding: std::collections::HashSet<i64> = tx
-        .query(
+        .query_cached(
             "SELECT agent_id FROM offers WHERE agent_id = ANY($1) AND outcome IS NULL",
             &[&agent_ids],
         )
@@ -585,7 +586,7 @@ async fn offers_in_one_transaction(
     // The unique indexes refuse a second pending offer for an agent (made by another
     // instance at the same moment) or a repeated offer: those rows are not made.
     let offers = tx
-        .query(
+        .query_cached(
             &format!(
                 "INSERT INTO offers (referral_id, agent_id, offered_at, deadline)
                  SELECT r, a, $3, $4 FROM unnest($1::bigint[], $2::bigint[]) AS v(r, a)
@@ -616,14 +617,14 @@ async fn offers_in_one_transaction(
         }
         queue_offer_messages(&tx, &rows, offered_at).await?;
     }
-    tx.execute(
+    tx.execute_cached(
         "UPDATE referrals SET lifecycle = 'offered', retry_at = NULL, updated_at = $2
          WHERE id = ANY($1)",
         &[&ids, &offered_at],
     )
     .await?;
     let mut records: HashMap<i64, ReferralRecord> = tx
-        .query(
+        .query_cached(
             &format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE id = ANY($1)"),
             &[&ids],
         )
@@ -666,7 +667,7 @@ impl DispatchStore for PostgresStore {
         let after = after.map_or(0, |id| id.0);
         let client = self.client().await?;
         let rows = client
-            .query(
+            .query_cached(
                 "SELECT r.id, r.state, r.language, r.plan_year, r.received_at,
                         COALESCE(array_agg(o.agent_id) FILTER (WHERE o.agent_id IS NOT NULL),
                                  '{}'),
@@ -722,7 +723,7 @@ impl DispatchStore for PostgresStore {
         };
         let mut licenses: HashMap<i64, Vec<License>> = HashMap::new();
         for row in client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
                             l.effective_on, l.expires_on, l.imported_at
@@ -746,7 +747,7 @@ impl DispatchStore for PostgresStore {
             licenses.entry(license.agent.0).or_default().push(license);
         }
         let rows = client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT a.id, a.languages, a.suspended_at IS NOT NULL, s.availability,
                             s.state_preferences, s.last_offer_ended_at, p.held IS NOT NULL
@@ -786,7 +787,7 @@ impl DispatchStore for PostgresStore {
         let client = self.client().await?;
         let Some(mark) = mark else {
             let last: i64 = client
-                .query_one("SELECT COALESCE(MAX(feed_order), 0) FROM changes", &[])
+                .query_one_cached("SELECT COALESCE(MAX(feed_order), 0) FROM changes", &[])
                 .await?
                 .try_get(0)?;
             return Ok((Vec::new(), last));
@@ -794,7 +795,7 @@ impl DispatchStore for PostgresStore {
         let mut last = mark;
         let mut agents = Vec::new();
         for row in client
-            .query(
+            .query_cached(
                 "SELECT feed_order, agent_id FROM changes WHERE feed_order > $1
                  ORDER BY feed_order",
                 &[&mark],
@@ -869,7 +870,7 @@ impl DispatchStore for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let due = tx
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {OFFER_COLUMNS} FROM offers
                      WHERE outcome IS NULL AND deadline <= $1
@@ -907,13 +908,13 @@ impl DispatchStore for PostgresStore {
         let outcomes: Vec<String> = resolved.iter().map(|(_, out)| to_text(out)).collect();
         let referral_ids: Vec<i64> = resolved.iter().map(|(o, _)| o.referral.0).collect();
         let agent_ids: Vec<i64> = resolved.iter().map(|(o, _)| o.agent.0).collect();
-        tx.execute(
+        tx.execute_cached(
             "UPDATE offers SET outcome = v.outcome, resolved_at = $3
              FROM unnest($1::bigint[], $2::text[]) AS v(id, outcome) WHERE offers.id = v.id",
             &[&offer_ids, &outcomes, &now],
         )
         .await?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE referrals SET lifecycle = 'waiting', retry_at = $2, updated_at = $2
              WHERE id = ANY($1) AND lifecycle = 'offered'",
             &[&referral_ids, &now],
@@ -932,7 +933,7 @@ impl DispatchStore for PostgresStore {
         // AV-9: each agent's outcomes since its last suspension, in order, in one read.
         let mut history: HashMap<i64, Vec<OfferOutcome>> = HashMap::new();
         for row in tx
-            .query(
+            .query_cached(
                 "SELECT o.agent_id, o.outcome FROM offers o
                  JOIN agent_state s ON s.agent_id = o.agent_id
                  WHERE o.agent_id = ANY($1) AND o.outcome IS NOT NULL
@@ -953,7 +954,7 @@ impl DispatchStore for PostgresStore {
             let outcomes = history.remove(&offer.agent.0).unwrap_or_default();
             let suspended = suspension_due(outcomes, &policy)
                 && tx
-                    .execute(
+                    .execute_cached(
                         "UPDATE agents SET suspended_at = $2, suspension_reason = $3,
                                            updated_at = $2
                          WHERE id = $1 AND suspended_at IS NULL",
@@ -963,7 +964,7 @@ impl DispatchStore for PostgresStore {
                     > 0;
             let mut suspension_seq = None;
             if suspended {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE agent_state SET misses_counted_from = $2 WHERE agent_id = $1",
                     &[&offer.agent.0, &now],
                 )
@@ -993,7 +994,7 @@ impl DispatchStore for PostgresStore {
     ) -> StoreResult<Vec<ReferralId>> {
         let client = self.client().await?;
         let rows = client
-            .query(
+            .query_cached(
                 "UPDATE referrals SET lifecycle = $3, retry_at = NULL, updated_at = $1
                  WHERE id IN (SELECT id FROM referrals
                               WHERE lifecycle = 'waiting' AND max_wait_until <= $1
@@ -1016,7 +1017,7 @@ impl DispatchStore for PostgresStore {
         let ids: Vec<i64> = referrals.iter().map(|id| id.0).collect();
         let client = self.client().await?;
         client
-            .execute(
+            .execute_cached(
                 "UPDATE referrals SET retry_at = $2 WHERE id = ANY($1) AND lifecycle = 'waiting'",
                 &[&ids, &at],
             )
@@ -1027,7 +1028,7 @@ impl DispatchStore for PostgresStore {
     async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let client = self.client().await?;
         Ok(client
-            .query_one(
+            .query_one_cached(
                 "SELECT LEAST(
                      (SELECT MIN(deadline) FROM offers WHERE outcome IS NULL),
                      (SELECT MIN(max_wait_until) FROM referrals WHERE lifecycle = 'waiting'),
@@ -1041,7 +1042,7 @@ impl DispatchStore for PostgresStore {
     async fn waiting_count(&self) -> StoreResult<u64> {
         let client = self.client().await?;
         let n: i64 = client
-            .query_one(
+            .query_one_cached(
                 "SELECT COUNT(*) FROM referrals WHERE lifecycle = 'waiting'",
                 &[],
             )
