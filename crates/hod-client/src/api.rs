@@ -30,6 +30,9 @@ const REFERRALS_PAGE: u32 = 200;
 #[derive(Debug, Deserialize)]
 struct ChangePage {
     changes: Vec<Change>,
+    /// The feed's newest sequence number; servers before it was added send none.
+    #[serde(default)]
+    head: Option<i64>,
 }
 
 /// An HTTP client bound to one server, with the session token once logged in.
@@ -220,10 +223,18 @@ impl Api {
 
     /// Changes after `after`, at most `limit`, in sequence order.
     pub async fn changes(&self, after: i64, limit: u32) -> Result<Vec<Change>, ApiFailure> {
-        let page: ChangePage = self
-            .get_json(&format!("/v1/changes?after={after}&limit={limit}"))
-            .await?;
-        Ok(page.changes)
+        Ok(self.change_page(after, limit).await?.changes)
+    }
+
+    /// The feed's newest sequence number as the server reports it with a one-change page
+    /// (`None` from a server that does not report it).
+    pub async fn change_head(&self, after: i64) -> Result<Option<i64>, ApiFailure> {
+        Ok(self.change_page(after, 1).await?.head)
+    }
+
+    async fn change_page(&self, after: i64, limit: u32) -> Result<ChangePage, ApiFailure> {
+        self.get_json(&format!("/v1/changes?after={after}&limit={limit}"))
+            .await
     }
 
     /// Sends an outbox item with its idempotency key; the server's JSON answer on success.

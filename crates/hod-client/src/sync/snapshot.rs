@@ -12,9 +12,13 @@ use crate::api::{Api, CHANGES_PAGE};
 use crate::cache::Snapshot;
 use crate::error::{ApiFailure, ClientError};
 
-/// The newest change sequence, walking the feed from `from`. The server has no "head"
-/// query, so this reads the pages after the cursor (on a first start, the whole feed).
+/// The newest change sequence: the head the server reports with a one-change page, or,
+/// from a server that reports none, the last of the pages after `from` (on a first start,
+/// the whole feed).
 pub async fn head_cursor(api: &Api, from: i64) -> Result<i64, ApiFailure> {
+    if let Some(head) = api.change_head(from).await? {
+        return Ok(head.max(from));
+    }
     let mut head = from;
     loop {
         let changes = api.changes(head, CHANGES_PAGE).await?;

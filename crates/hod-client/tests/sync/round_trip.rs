@@ -93,7 +93,8 @@ async fn rule_mr_1_offer_accept_rule_mr_3_alert_and_rule_mr_4_missed_round_trip(
 }
 
 /// A first start reads every page: more referrals than one page of the list (200) and more
-/// changes than one page of the feed (500) before the client ever ran.
+/// changes than one page of the feed (500) before the client ever ran. The cursor it takes
+/// is the head the server reports, not the end of a walk through the whole feed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_start_snapshot_reads_every_page_and_takes_the_cursor() {
     let dir = tempfile::tempdir().unwrap();
@@ -116,9 +117,13 @@ async fn a_first_start_snapshot_reads_every_page_and_takes_the_cursor() {
     let head = server.changes_after(&token, 0).await.last().unwrap().seq;
     assert!(head > 500, "more than one page of changes ({head})");
 
+    let feed_reads = server.requests_served("/v1/changes").await;
     let client = client_in(&dir.path().join("app"), &server.base(), None).await;
     let mut events = client.subscribe();
     login_online(&client, &mut events, "ana").await;
+    // The head (one short page) and the catch-up after the snapshot: walking the feed would
+    // read its two pages of changes first.
+    assert_eq!(server.requests_served("/v1/changes").await - feed_reads, 2);
     let all = client
         .referrals(&hod_client::ReferralQuery {
             limit: 1000,

@@ -214,6 +214,25 @@ impl TestServer {
         body["token"].as_str().expect("token").to_owned()
     }
 
+    /// How many `GET` requests on `route` (a route template) the server has answered with a
+    /// 2xx status, from its Prometheus counters.
+    pub async fn requests_served(&self, route: &str) -> u64 {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body");
+        let series =
+            format!("hod_http_requests_total{{method=\"GET\",route=\"{route}\",status=\"2xx\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .map_or(0, |n| n.trim().parse().expect("a count"))
+    }
+
     /// The agent's change feed after `after`, straight from the server.
     pub async fn changes_after(&self, token: &str, after: i64) -> Vec<Change> {
         let mut all = Vec::new();

@@ -29,6 +29,9 @@ struct ChangesQuery {
 #[derive(Debug, Serialize)]
 pub struct ChangePage {
     pub changes: Vec<Change>,
+    /// The sequence number of the agent's newest change, read after the page: a client
+    /// that needs only the feed's head (a first start) asks for one change and reads this.
+    pub head: i64,
 }
 
 async fn changes(
@@ -61,5 +64,6 @@ async fn changes(
         .store
         .changes_after(session.agent, after, limit)
         .await?;
-    Ok(Json(ChangePage { changes }))
+    let head = state.store.change_head(session.agent).await?;
+    Ok(Json(ChangePage { changes, head }))
 }

@@ -350,6 +350,10 @@ pub trait AgentStateStore: Send + Sync {
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<Change>>;
+
+    /// The sequence number of the agent's newest change (0 when the feed is empty): the
+    /// head a client's cursor reaches once it is up to date.
+    async fn change_head(&self, agent: AgentId) -> StoreResult<i64>;
 }
 
 /// The notification outbox (decision 0601). Rows are queued by [`DispatchStore::make_offer`].

@@ -147,8 +147,15 @@ async fn the_feed_resumes_from_a_cursor_without_loss_or_duplication(backend: Bac
     // The same over HTTP, paged.
     let (_, page) = server.get_as(&a, "/v1/changes?after=5&limit=2").await;
     assert_eq!(seqs(page["changes"].as_array().unwrap()), vec![6, 7]);
+    // Every page names the feed's head, however short the page: a first start reads it
+    // from one change instead of walking the feed.
+    assert_eq!(page["head"], 8);
     let (_, page) = server.get_as(&a, "/v1/changes?after=7").await;
     assert_eq!(seqs(page["changes"].as_array().unwrap()), vec![8]);
+    assert_eq!(page["head"], 8);
+    let (_, page) = server.get_as(&a, "/v1/changes?after=8").await;
+    assert!(page["changes"].as_array().unwrap().is_empty());
+    assert_eq!(page["head"], 8, "an empty page still names the head");
     let (status, _) = server.get_as(&a, "/v1/changes?after=-1").await;
     assert_eq!(status, 422);
     server.stop().await;

@@ -224,6 +224,17 @@ impl AgentStateStore for PostgresStore {
         Ok(saved)
     }
 
+    async fn change_head(&self, agent: AgentId) -> StoreResult<i64> {
+        let client = self.client().await?;
+        Ok(client
+            .query_one_cached(
+                "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE agent_id = $1",
+                &[&agent.0],
+            )
+            .await?
+            .try_get(0)?)
+    }
+
     async fn changes_after(
         &self,
         agent: AgentId,

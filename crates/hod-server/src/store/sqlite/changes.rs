@@ -173,6 +173,15 @@ impl AgentStateStore for SqliteStore {
         .await
     }
 
+    async fn change_head(&self, agent: AgentId) -> StoreResult<i64> {
+        self.call(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE agent_id = ?1")?
+                .query_row(params![agent.0], |row| row.get(0))?)
+        })
+        .await
+    }
+
     async fn changes_after(
         &self,
         agent: AgentId,
