@@ -5,7 +5,7 @@
 //! under software rendering (no GPU, a virtual display, many VMs) those are plain process
 //! memory. The app's screens are forms and a table with no animations or 3-D transforms, so
 //! compositing buys nothing here: the policy is "never", and the web process holds about
-//! 100 MiB less (`docs/benchmarks.md`, "Desktop footprint"; decision 0504).
+//! 100 MiB less (`docs/benchmarks.md`, "Desktop footprint"; decision 0505).
 //! `HOD_WEBVIEW_ACCELERATION=on-demand` restores WebKit's default (to compare, or where a
 //! driver needs it).
 
@@ -33,7 +33,8 @@ pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
         use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
         match WebViewExt::settings(&webview.inner()) {
             Some(settings) => {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never)
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                tracing::info!("web view: hardware acceleration off (no compositing layers)");
             }
             None => tracing::warn!("web view: no settings to tune"),
         }

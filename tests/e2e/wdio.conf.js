@@ -2,6 +2,8 @@
 // also starts the server, the notification daemon and dbus-monitor, and sets the variables
 // read here and in lib/).
 
+import { saveScreen } from './lib/ui.js';
+
 const app = process.env.HOD_E2E_APP;
 if (!app) {
   throw new Error('run the suite with scripts/e2e.sh (or make e2e): HOD_E2E_APP is not set');
@@ -30,11 +32,15 @@ export const config = {
   connectionRetryTimeout: 120_000,
   connectionRetryCount: 1,
 
-  // A screenshot of the window whenever a case fails.
+  // A screenshot of the display whenever a case fails.
   async afterTest(test, _context, { passed }) {
     const dir = process.env.HOD_E2E_ARTIFACTS;
     if (passed || !dir) return;
     const name = test.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80);
-    await browser.saveScreenshot(`${dir}/FAILED-${name}.png`).catch(() => {});
+    try {
+      saveScreen(`${dir}/FAILED-${name}.png`);
+    } catch {
+      // A missing screenshot must not hide the failure itself.
+    }
   },
 };

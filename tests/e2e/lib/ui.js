@@ -1,6 +1,7 @@
 // The window, found the way a screen-reader user finds it: by role and accessible name.
 // Also axe-core (injected from node_modules) and screenshots.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -170,12 +171,21 @@ export async function axeViolations() {
 }
 
 /** Checks the current screen with axe and saves a screenshot `<name>.<language>.png`. */
+/**
+ * The screen as the X server shows it, into `file` (ImageMagick's `import`). Not WebDriver's
+ * screenshot: WebKitWebDriver asks WebKit for a snapshot of the page's composited layers,
+ * which never answers for a window that paints without compositing, as the app's does on
+ * Linux (decision 0505). Capturing the display also shows what the agent sees, tray
+ * notifications included.
+ */
+export function saveScreen(file) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  execFileSync('import', ['-window', 'root', file], { stdio: 'ignore', timeout: 20_000 });
+}
+
 export async function checkScreen(name, language = 'en') {
   const dir = process.env.HOD_E2E_ARTIFACTS;
-  if (dir) {
-    fs.mkdirSync(dir, { recursive: true });
-    await browser.saveScreenshot(path.join(dir, `${name}.${language}.png`));
-  }
+  if (dir) saveScreen(path.join(dir, `${name}.${language}.png`));
   const violations = await axeViolations();
   if (violations.length > 0) {
     throw new Error(`axe found ${violations.length} violation(s) on ${name} (${language}):\n${violations.join('\n')}`);
