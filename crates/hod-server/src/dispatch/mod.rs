@@ -353,10 +353,15 @@ impl Dispatcher {
         // The page's offers are written together, each for a distinct referral and a
         // distinct agent: on PostgreSQL in one transaction of a few statements, on SQLite
         // one transaction each, queued on the connection's thread (decision 0601).
-        let deadline = now + accept_window;
+        // The window opens when the offers are written, not when the pass began (MR-1's
+        // fifteen minutes are the agent's): the roster may have seen an agent freed after
+        // `now` (on PostgreSQL, another instance's commit), and an offer dated from before
+        // that would open with part of its window gone, or already due (decision 0201).
+        let offered_at = inner.clock.now().max(now);
+        let deadline = offered_at + accept_window;
         let written = inner
             .store
-            .make_offers(&planned, now, deadline, &inner.notifications)
+            .make_offers(&planned, offered_at, deadline, &inner.notifications)
             .await;
         let mut offered = 0;
         for (&(referral, agent), made) in planned.iter().zip(written.made) {

@@ -227,7 +227,7 @@ async fn offer_rows(database: &str) -> Vec<OfferRow> {
     client
         .query(
             "SELECT referral_id, agent_id, offered_at, deadline, outcome, resolved_at \
-             FROM offers ORDER BY referral_id, offered_at, id",
+             FROM offers ORDER BY referral_id, id",
             &[],
         )
         .await
@@ -332,9 +332,11 @@ async fn killing_one_of_three_instances_loses_no_referral_offers_none_twice_and_
     // exactly one agent accepted each.
     for id in &ids {
         let of: Vec<&OfferRow> = offers.iter().filter(|o| o.referral == *id).collect();
-        // One pending offer per referral is also a unique index; the times show it too,
-        // up to one pass: an offer's `offered_at` is the instant its routing pass started,
-        // which can be a moment before the previous offer's answer committed.
+        // One pending offer per referral is also a unique index; the times show it too.
+        // A referral's offers are in the order its row lock let them be written (by id):
+        // an offer's `offered_at` is read before its transaction waits for that lock, so
+        // it can be a moment before the previous offer's answer committed, and a lock
+        // wait can even date it before the previous offer was made (decision 0201).
         for pair in of.windows(2) {
             assert!(
                 pair[0].resolved_at.unwrap() <= pair[1].offered_at + chrono::Duration::seconds(1),
@@ -366,11 +368,11 @@ const PENDING: usize = 10_000;
 /// keeps each missed referral waiting for the next agent (MR-2). How late in real time is
 /// measured by `hod-server bench` (docs/benchmarks.md), not here.
 async fn a_restart_with_10000_pending_offers_resolves_every_one_at_its_deadline(backend: Backend) {
+    use crate::routing_support::texas_referral;
     use futures_util::StreamExt;
-    use hod_domain::eligibility::{PlanYear, StateCode};
     use hod_domain::language::Language;
     use hod_server::notify::outbox::NotificationPolicy;
-    use hod_server::store::{NewAgent, NewReferral};
+    use hod_server::store::NewAgent;
 
     // An eight-hour window: the deadlines fall at 18:00 in New York, after the agents'
     // default hours, so the missed referrals wait instead of being offered on at once.
@@ -407,20 +409,7 @@ async fn a_restart_with_10000_pending_offers_resolves_every_one_at_its_deadline(
     futures_util::stream::iter(agent_ids.iter().copied().enumerate())
         .for_each_concurrent(16, |(i, agent)| {
             let store = store.clone();
-            let referral = NewReferral {
-                consumer_name: format!("Consumer {i}"),
-                phone: "5125550100".to_owned(),
-                email: None,
-                notes: None,
-                state: StateCode::TX,
-                city: "Austin".to_owned(),
-                zip: "78701".to_owned(),
-                language: english.clone(),
-                plan_year: PlanYear::shopped_on(now.date_naive()).year(),
-                received_at: now,
-                max_wait_until: now + chrono::Duration::hours(24),
-                intake_key: None,
-            };
+            let referral = texas_referral(format!("Consumer {i}"), now);
             async move {
                 let (record, _) = store.create_referral(&referral, now).await.unwrap();
                 let made = store

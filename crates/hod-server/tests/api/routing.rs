@@ -7,7 +7,9 @@
 //! `server.tick()` after moving the manual clock: nothing sleeps.
 
 use crate::events::{connect, next_event};
-use crate::routing_support::{assert_no_contact, TestAgent, CONSUMER_EMAIL, CONSUMER_NAME};
+use crate::routing_support::{
+    assert_no_contact, texas_referral, TestAgent, CONSUMER_EMAIL, CONSUMER_NAME,
+};
 use crate::support::{misses, start_of_test, Backend, TestServer};
 use chrono::{Duration, TimeZone, Utc};
 use hod_domain::wire::v1::ReferralId;
@@ -24,6 +26,7 @@ crate::on_both_backends!(
     a_restart_keeps_pending_offers_and_their_expiry,
     the_timer_loop_wakes_when_the_clock_moves,
     two_instances_on_one_database_never_double_offer,
+    an_offer_window_opens_when_the_offer_is_written,
     unlicensed_state_gets_no_offer,
     deselected_state_gets_no_offer_and_preferences_must_be_eligible,
     a_state_off_healthcare_gov_for_the_plan_year_gets_no_offer,
@@ -321,6 +324,72 @@ async fn two_instances_on_one_database_never_double_offer(backend: Backend) {
     }
     second.stop().await;
     first.stop().await;
+}
+
+/// A clock that moves on a minute each time it is read, from `start`.
+#[derive(Debug)]
+struct MinuteEachRead {
+    start: chrono::DateTime<Utc>,
+    reads: std::sync::atomic::AtomicI64,
+}
+
+impl hod_server::clock::Clock for MinuteEachRead {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        let reads = self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.start + Duration::minutes(reads)
+    }
+}
+
+/// MR-1: the agent's fifteen minutes start when the offer is written, not when the pass
+/// that made it began. Between the two a pass reads the agents, and on PostgreSQL it may
+/// see one freed by another instance after the pass began (the clock has moved on by then);
+/// an offer dated from the pass's start would open with part of its window gone.
+async fn an_offer_window_opens_when_the_offer_is_written(backend: Backend) {
+    use hod_server::changes::ChangeNotifier;
+    use hod_server::dispatch::Dispatcher;
+    use hod_server::metrics::Metrics;
+
+    let server = TestServer::start(backend).await;
+    server.agent("alice", "1000001", &["en"], &["TX"]).await;
+    let db = server.stop_keeping_db().await;
+    let store = db.store().await;
+    let received = start_of_test();
+    let (referral, _) = store
+        .create_referral(
+            &texas_referral(CONSUMER_NAME.to_owned(), received),
+            received,
+        )
+        .await
+        .unwrap();
+
+    let pass_began = received + Duration::minutes(1);
+    let clock = Arc::new(MinuteEachRead {
+        start: pass_began,
+        reads: 0.into(),
+    });
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        clock,
+        Arc::new(hod_server::Settings::defaults()),
+        ChangeNotifier::new(),
+        Arc::new(Metrics::new()),
+    );
+    let report = dispatcher.run_once().await.unwrap();
+    assert_eq!(report.offered, 1, "{report:?}");
+
+    let alice = store.routing_agents(None).await.unwrap()[0].id;
+    let row = store
+        .agent_referral(alice, referral.id)
+        .await
+        .unwrap()
+        .expect("alice holds the offer");
+    let offer = row.offer.expect("a pending offer");
+    assert!(
+        offer.offered_at > pass_began,
+        "the offer is dated from the start of its pass: {offer:?}"
+    );
+    assert_eq!(row.assigned_at, offer.offered_at);
+    assert_eq!(offer.deadline - offer.offered_at, Duration::minutes(15));
 }
 
 async fn unlicensed_state_gets_no_offer(backend: Backend) {

@@ -3,7 +3,7 @@
 
 use crate::support::{TestServer, ADMIN_KEY, INTAKE_KEY, PASSWORD};
 use chrono::{DateTime, NaiveDate, Utc};
-use hod_server::store::NewLicense;
+use hod_server::store::{NewLicense, NewReferral};
 use serde_json::{json, Value};
 
 /// The consumer's personal data every intake below uses; none of it may leak before accept.
@@ -209,5 +209,25 @@ pub fn assert_no_contact(text: &str) {
         "0199",
     ] {
         assert!(!text.contains(personal), "{personal:?} leaked into {text}");
+    }
+}
+
+/// A consumer in Austin, Texas, speaking English, shopping for the plan year of `received`,
+/// written straight to the store (no intake, so no routing pass).
+pub fn texas_referral(consumer_name: String, received: DateTime<Utc>) -> NewReferral {
+    use hod_domain::eligibility::{PlanYear, StateCode};
+    NewReferral {
+        consumer_name,
+        phone: "5125550100".to_owned(),
+        email: None,
+        notes: None,
+        state: StateCode::TX,
+        city: "Austin".to_owned(),
+        zip: "78701".to_owned(),
+        language: "en".parse().expect("a language code"),
+        plan_year: PlanYear::shopped_on(received.date_naive()).year(),
+        received_at: received,
+        max_wait_until: received + chrono::Duration::hours(24),
+        intake_key: None,
     }
 }
