@@ -91,12 +91,15 @@ async fn an_outbox_killed_with_sigkill_is_delivered_exactly_once_on_the_next_sta
         assert_eq!(status.signal(), Some(9), "SIGKILL");
     }
 
-    // The next start resumes the session from the token file and sends the queue.
-    proxy.set_mode(ProxyMode::Forward);
+    // The next start, still offline, resumes the session from the token file with the
+    // whole queue (online, its sender could deliver the first item before the count), and
+    // sends it once the server is reachable again.
+    proxy.set_mode(ProxyMode::Down);
     let client = client_in(&app, &proxy.url(), None).await;
     let mut events = client.subscribe();
     assert!(client.is_logged_in(), "the session survived");
     assert_eq!(client.pending_outbox().unwrap().len(), ITEMS);
+    proxy.set_mode(ProxyMode::Forward);
     until(&client, &mut events, "the queue delivered", |c| {
         c.pending_outbox().unwrap().is_empty()
     })
