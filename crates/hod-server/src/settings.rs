@@ -6,6 +6,7 @@
 //! show them: a settings dump is safe to log.
 
 use crate::accounts::throttle::ThrottlePolicy;
+use crate::http::forwarded::TrustedProxy;
 use crate::store::DatabaseUrl;
 use hod_domain::availability::AgentTimeZone;
 use serde::Deserialize;
@@ -27,6 +28,9 @@ pub struct Settings {
     /// How long a login session lasts.
     pub session_ttl: Duration,
     pub login_throttle: ThrottlePolicy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client for the per-address login
+    /// limit; none: the connecting address is the client.
+    pub trusted_proxies: Vec<TrustedProxy>,
     /// Keys for `/v1/admin/*` (header `X-Api-Key`); none configured means admin calls are
     /// refused.
     pub admin_api_keys: Vec<ApiKey>,
@@ -198,6 +202,7 @@ impl Settings {
             accept_window: Duration::from_secs(15 * 60),
             session_ttl: Duration::from_secs(12 * 60 * 60),
             login_throttle: ThrottlePolicy::default(),
+            trusted_proxies: Vec::new(),
             admin_api_keys: Vec::new(),
             intake_api_keys: Vec::new(),
             consecutive_misses_before_suspension: 3,
@@ -231,6 +236,7 @@ impl Settings {
             login_failures_per_account,
             login_failures_per_address,
             login_failure_window,
+            trusted_proxies,
             admin_api_keys,
             intake_api_keys,
             consecutive_misses_before_suspension,
@@ -311,6 +317,7 @@ impl Settings {
             &mut self.login_throttle.window,
             login_failure_window.map(|d| d.0),
         );
+        set(&mut self.trusted_proxies, trusted_proxies);
         set(&mut self.admin_api_keys, admin_api_keys);
         set(&mut self.intake_api_keys, intake_api_keys);
     }
@@ -420,6 +427,7 @@ pub struct SettingsLayer {
     pub login_failures_per_account: Option<u32>,
     pub login_failures_per_address: Option<u32>,
     pub login_failure_window: Option<HumanDuration>,
+    pub trusted_proxies: Option<Vec<TrustedProxy>>,
     pub admin_api_keys: Option<Vec<ApiKey>>,
     pub intake_api_keys: Option<Vec<ApiKey>>,
     pub consecutive_misses_before_suspension: Option<u32>,

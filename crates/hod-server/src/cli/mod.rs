@@ -7,6 +7,7 @@ mod commands;
 
 pub use commands::notification_table;
 
+use crate::http::forwarded::TrustedProxy;
 use crate::settings::{ApiKey, HumanDuration, Secret, Settings, SettingsLayer, SmtpTls};
 use crate::store::DatabaseUrl;
 use clap::{Args, Parser, Subcommand};
@@ -223,6 +224,16 @@ pub struct ServeArgs {
     #[arg(long, env = "HOD_LOGIN_FAILURE_WINDOW", value_name = "DURATION")]
     pub login_failure_window: Option<HumanDuration>,
 
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names
+    /// the client for the per-address login limit [default: none]
+    #[arg(
+        long = "trusted-proxy",
+        env = "HOD_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "ADDR"
+    )]
+    pub trusted_proxies: Vec<TrustedProxy>,
+
     /// Admin API keys, comma-separated (prefer the variable or the file: flags show in `ps`)
     #[arg(
         long = "admin-api-key",
@@ -430,6 +441,8 @@ impl Cli {
             overrides.login_failures_per_account = serve.login_failures_per_account;
             overrides.login_failures_per_address = serve.login_failures_per_address;
             overrides.login_failure_window = serve.login_failure_window;
+            overrides.trusted_proxies =
+                (!serve.trusted_proxies.is_empty()).then(|| serve.trusted_proxies.clone());
             overrides.admin_api_keys =
                 (!serve.admin_api_keys.is_empty()).then(|| serve.admin_api_keys.clone());
             overrides.intake_api_keys =

@@ -1,11 +1,12 @@
 //! `POST /v1/auth/login` and `POST /v1/auth/logout`.
 
 use super::extract::{ApiJson, BearerToken};
+use super::forwarded::client_address;
 use super::profile::profile_of;
 use super::{AppError, AppState};
 use crate::accounts;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -44,16 +45,18 @@ struct LoginResponse {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
+    let client = client_address(peer.ip(), &headers, &state.settings.trusted_proxies);
     let outcome = accounts::login(
         state.store.as_ref(),
         &state.settings.login_throttle,
         state.settings.session_ttl,
         &request.username,
         &request.password,
-        client.ip(),
+        client,
         state.now(),
     )
     .await?;

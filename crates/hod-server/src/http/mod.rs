@@ -10,6 +10,7 @@ mod changes;
 pub mod error;
 mod events;
 pub mod extract;
+pub mod forwarded;
 mod health;
 mod idempotency;
 mod intake;

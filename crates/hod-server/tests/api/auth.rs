@@ -10,6 +10,8 @@ crate::on_both_backends!(
     wrong_password_and_unknown_user_get_the_same_answer,
     failed_logins_are_throttled_per_account,
     failed_logins_are_throttled_per_address,
+    behind_a_trusted_proxy_the_limit_counts_the_forwarded_client,
+    forwarded_addresses_from_untrusted_peers_are_ignored,
     logout_revokes_the_token,
     tokens_expire,
     the_profile_is_the_token_agents_own,
@@ -108,6 +110,69 @@ async fn failed_logins_are_throttled_per_address(backend: Backend) {
     let response = server.login("dee", PASSWORD).await;
     assert_eq!(response.status(), 429, "the address is blocked");
     assert!(response.headers().contains_key("retry-after"));
+    server.stop().await;
+}
+
+/// A login sent through a proxy, which says it came from `forwarded_for`.
+async fn login_through(
+    server: &TestServer,
+    forwarded_for: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    server
+        .http
+        .post(server.url("/v1/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Behind nginx every login comes from the proxy's address. With the proxy trusted, the
+/// per-address limit counts the client it forwards: one office's failures do not lock out
+/// every other agent, and a client cannot escape its count by writing its own header.
+async fn behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(backend: Backend) {
+    let server = TestServer::start_with(backend, |settings| {
+        settings.login_throttle.per_address = 3;
+        settings.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    server.provision("dee", "1004").await;
+    for username in ["x1", "x2", "x3"] {
+        let response = login_through(&server, "203.0.113.7", username, "Wrong#Pass1").await;
+        assert_eq!(response.status(), 401);
+    }
+    let blocked = login_through(&server, "203.0.113.7", "dee", PASSWORD).await;
+    assert_eq!(blocked.status(), 429, "the office's address is blocked");
+    let elsewhere = login_through(&server, "198.51.100.9", "dee", PASSWORD).await;
+    assert_eq!(
+        elsewhere.status(),
+        200,
+        "another agent behind the same proxy"
+    );
+    // What the client wrote stays left of the address the proxy appended.
+    let spoofed = login_through(&server, "198.51.100.9, 203.0.113.7", "dee", PASSWORD).await;
+    assert_eq!(spoofed.status(), 429);
+    server.stop().await;
+}
+
+/// Without a trusted proxy the header is the client's own words: the connecting address
+/// is counted, whatever it claims.
+async fn forwarded_addresses_from_untrusted_peers_are_ignored(backend: Backend) {
+    let server = TestServer::start_with(backend, |settings| {
+        settings.login_throttle.per_address = 3;
+    })
+    .await;
+    server.provision("dee", "1004").await;
+    for (n, username) in ["x1", "x2", "x3"].into_iter().enumerate() {
+        let claimed = format!("198.51.100.{n}");
+        let response = login_through(&server, &claimed, username, "Wrong#Pass1").await;
+        assert_eq!(response.status(), 401);
+    }
+    let response = login_through(&server, "192.0.2.200", "dee", PASSWORD).await;
+    assert_eq!(response.status(), 429, "counted by the connecting address");
     server.stop().await;
 }
 

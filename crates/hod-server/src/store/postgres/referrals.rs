@@ -706,19 +706,17 @@ impl DispatchStore for PostgresStore {
         // and `EXISTS` had the planner hash-join a scan of every agent and of every pending
         // offer (7 ms and 3 ms a call with 50,000 agents, growing with the pending offers).
         // For every agent (the background re-read) the scans are the right plan.
-        let (license_filter, pending, agent_filter) = match only {
+        let (filter, pending) = match only {
             Some(_) => (
                 "WHERE a.id = ANY($1)",
                 "LEFT JOIN LATERAL (SELECT true AS held FROM offers o
                                     WHERE o.agent_id = a.id AND o.outcome IS NULL LIMIT 1) p
                  ON true",
-                "WHERE a.id = ANY($1)",
             ),
             None => (
                 "WHERE $1::BIGINT[] IS NULL",
                 "LEFT JOIN (SELECT DISTINCT o.agent_id, true AS held FROM offers o
                             WHERE o.outcome IS NULL) p ON p.agent_id = a.id",
-                "WHERE $1::BIGINT[] IS NULL",
             ),
         };
         let mut licenses: HashMap<i64, Vec<License>> = HashMap::new();
@@ -728,7 +726,7 @@ impl DispatchStore for PostgresStore {
                     "SELECT l.agent_id, a.npn, l.state, l.line_of_authority, l.status,
                             l.effective_on, l.expires_on, l.imported_at
                      FROM agents a JOIN licenses l ON l.agent_id = a.id
-                     {license_filter}"
+                     {filter}"
                 ),
                 &[&only],
             )
@@ -753,7 +751,7 @@ impl DispatchStore for PostgresStore {
                             s.state_preferences, s.last_offer_ended_at, p.held IS NOT NULL
                      FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id
                      {pending}
-                     {agent_filter}
+                     {filter}
                      ORDER BY a.id"
                 ),
                 &[&only],
