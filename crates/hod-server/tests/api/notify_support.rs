@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -109,7 +109,8 @@ impl SmsRequest {
 struct ProviderState {
     requests: Mutex<Vec<SmsRequest>>,
     fail_next: AtomicUsize,
-    hang: AtomicBool,
+    /// While true, requests are held open; when it turns false they are answered 503.
+    hang: tokio::sync::watch::Sender<bool>,
 }
 
 /// The SMS provider: an HTTP server on 127.0.0.1:0 in the test process.
@@ -128,7 +129,7 @@ async fn messages(
     let form = url::form_urlencoded::parse(body.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let hang = state.hang.load(Ordering::SeqCst);
+    let hang = *state.hang.borrow();
     let fail = !hang
         && state
             .fail_next
@@ -143,9 +144,9 @@ async fn messages(
         accepted: !hang && !fail,
     });
     if hang {
-        std::future::pending::<()>().await;
+        let _ = state.hang.subscribe().wait_for(|hang| !*hang).await;
     }
-    if fail {
+    if hang || fail {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             r#"{"message":"try later"}"#.into(),
@@ -187,9 +188,10 @@ impl SmsProvider {
         self.state.fail_next.store(n, Ordering::SeqCst);
     }
 
-    /// Requests from now on are never answered.
+    /// Requests from now on are held open, unanswered, until `hang(false)` answers them
+    /// 503.
     pub fn hang(&self, hang: bool) {
-        self.state.hang.store(hang, Ordering::SeqCst);
+        self.state.hang.send_replace(hang);
     }
 }
 
@@ -210,7 +212,9 @@ pub fn configure(settings: &mut Settings, smtp_port: u16, sms_base: &str) {
     n.sms_account = Some(SMS_ACCOUNT.into());
     n.sms_auth_token = Some(Secret::new(SMS_TOKEN));
     n.sms_from = Some(SMS_FROM.into());
-    n.send_timeout = Duration::from_secs(5);
+    // Far above a loaded machine's SMTP conversation or provider request: a timeout here
+    // would settle a row as a retry due later on the manual clock.
+    n.send_timeout = Duration::from_secs(30);
     n.retry_initial = Duration::from_secs(2);
     n.retry_max = Duration::from_secs(10);
 }
