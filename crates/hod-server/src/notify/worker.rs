@@ -282,11 +282,21 @@ impl Sender {
                     .await
             }
             Channel::App => {
-                inner.notifier.remind(OfferReminder {
+                let reminder = OfferReminder {
                     agent: message.agent,
                     referral: message.referral,
                     deadline: message.deadline,
-                });
+                };
+                // The agent's sockets may be on any instance: on PostgreSQL the reminder
+                // goes through the database's notifications to all of them.
+                let published = inner
+                    .store
+                    .publish_reminder(&reminder)
+                    .await
+                    .map_err(|e| SendError::transient(crate::http::error::error_chain(&e)))?;
+                if !published {
+                    inner.notifier.remind(reminder);
+                }
                 Ok(())
             }
         }

@@ -390,6 +390,17 @@ pub trait NotificationStore: Send + Sync {
 
     /// The earliest moment a row is due (a queued row's time, a claim's end).
     async fn next_notification_due(&self) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Hands an app reminder to every instance serving this database, whose followers
+    /// ([`Store::follow_commits`]) pass it to their sockets, this instance's included
+    /// (decision 0701). `false`: no other instance can exist (SQLite), and the caller
+    /// delivers it in process.
+    async fn publish_reminder(
+        &self,
+        _reminder: &crate::changes::OfferReminder,
+    ) -> StoreResult<bool> {
+        Ok(false)
+    }
 }
 
 /// A validated profile update; absent fields stay.

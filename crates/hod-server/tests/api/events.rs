@@ -36,12 +36,14 @@ pub async fn connect(server: &TestServer, agent: &TestAgent, after: i64) -> Sock
     socket
 }
 
-/// The next server message of `kind` ("change" or "heartbeat"), skipping the other kind.
+/// The next server message of `kind` ("change", "heartbeat", "offer_reminder"), skipping
+/// the others, within [`GUARD`] (heartbeats do not extend it).
 pub async fn next_of(socket: &mut Socket, kind: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + GUARD;
     loop {
-        let message = tokio::time::timeout(GUARD, socket.next())
+        let message = tokio::time::timeout_at(deadline, socket.next())
             .await
-            .expect("a message in time")
+            .unwrap_or_else(|_| panic!("a {kind} message in time"))
             .expect("the socket stays open")
             .unwrap();
         if let Message::Text(text) = message {

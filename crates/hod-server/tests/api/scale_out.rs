@@ -65,6 +65,32 @@ async fn an_offer_made_by_one_instance_is_pushed_at_once_by_the_instance_holding
     first.stop().await;
 }
 
+/// The app channel's reminder (issue 6) is handed over by whichever instance's sender claims
+/// it, and reaches the agent's sockets on every instance: the app may be connected to any.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(hod_pg_tests),
+    ignore = "PostgreSQL: set HOD_TEST_DATABASE_URL (scripts/with-postgres.sh)"
+)]
+async fn an_app_reminder_reaches_the_agents_sockets_on_every_instance() {
+    let (first, second, alice) = two_instances().await;
+    let mut on_first = connect(&first, &alice, 1).await;
+    let mut on_second = connect(&second, &alice, 1).await;
+    let id = first.intake("TX", "en").await["id"].as_i64().unwrap();
+    // Both sockets have the offer, so both listen for reminders (they subscribe first).
+    assert_offer_of(&next_of(&mut on_first, "change").await, id);
+    assert_offer_of(&next_of(&mut on_second, "change").await, id);
+    // Ten minutes in, five are left: the reminder is due (the clock is shared).
+    first.clock.advance(chrono::Duration::minutes(10));
+    for socket in [&mut on_first, &mut on_second] {
+        let reminder = next_of(socket, "offer_reminder").await;
+        assert_eq!(reminder["referral_id"], id, "{reminder}");
+        assert_eq!(reminder["deadline"], "2026-01-05T15:15:00Z", "{reminder}");
+    }
+    second.stop().await;
+    first.stop().await;
+}
+
 /// Ends every connection of both instances to the database, as a failover or a restart of
 /// PostgreSQL would.
 async fn drop_every_connection(database: &str) -> u64 {

@@ -2,7 +2,8 @@
 //! (`FOR UPDATE … SKIP LOCKED`), so instances sharing the database never claim the same row.
 
 use super::statements::Prepared;
-use super::PostgresStore;
+use super::{fan_out, PostgresStore};
+use crate::changes::OfferReminder;
 use crate::notify::{
     ClaimBatch, ClaimedMessage, MessageKind, NotificationFilter, NotificationRow, PlannedMessage,
     Settlement,
@@ -284,5 +285,16 @@ impl NotificationStore for PostgresStore {
             )
             .await?;
         Ok(row.try_get(0)?)
+    }
+
+    async fn publish_reminder(&self, reminder: &OfferReminder) -> StoreResult<bool> {
+        let client = self.client().await?;
+        client
+            .execute_cached(
+                "SELECT pg_notify($1, $2)",
+                &[&fan_out::REMINDERS, &fan_out::reminder_payload(reminder)],
+            )
+            .await?;
+        Ok(true)
     }
 }
