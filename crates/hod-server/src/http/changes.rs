@@ -29,7 +29,7 @@ struct ChangesQuery {
 #[derive(Debug, Serialize)]
 pub struct ChangePage {
     pub changes: Vec<Change>,
-    /// The sequence number of the agent's newest change, read after the page: a client
+    /// The sequence number of the agent's newest change, as of the page or later: a client
     /// that needs only the feed's head (a first start) asks for one change and reads this.
     pub head: i64,
 }
@@ -64,6 +64,11 @@ async fn changes(
         .store
         .changes_after(session.agent, after, limit)
         .await?;
-    let head = state.store.change_head(session.agent).await?;
+    // A short page ends at the feed's head (the live catch-up's usual page): only a full or
+    // empty one needs the head read.
+    let head = match changes.last() {
+        Some(last) if changes.len() < limit as usize => last.seq,
+        _ => state.store.change_head(session.agent).await?,
+    };
     Ok(Json(ChangePage { changes, head }))
 }

@@ -43,18 +43,7 @@ pub(super) async fn follow(
                     tokio::select! {
                         _ = &mut stop => return,
                         notice = notices.recv() => match notice {
-                            Some((channel, payload)) if channel == REMINDERS => {
-                                match parse_reminder(&payload) {
-                                    Some(reminder) => {
-                                        notifier.remind(reminder);
-                                    }
-                                    None => tracing::warn!("ignored a malformed notice on {REMINDERS}"),
-                                }
-                            }
-                            Some((_, payload)) => match parse(&payload) {
-                                Some((agent, seq)) => notifier.notify(agent, seq),
-                                None => tracing::warn!("ignored a malformed notice on {CHANNEL}"),
-                            },
+                            Some((channel, payload)) => pass_on(&notifier, &channel, &payload),
                             None => break,
                         },
                     }
@@ -73,6 +62,24 @@ pub(super) async fn follow(
             _ = tokio::time::sleep(retry) => {}
         }
         retry = (retry * 2).min(LONGEST_RETRY);
+    }
+}
+
+/// Hands a notice to this instance's readers: a change to the feed's readers, a reminder to
+/// the sockets.
+fn pass_on(notifier: &ChangeNotifier, channel: &str, payload: &str) {
+    if channel == REMINDERS {
+        match parse_reminder(payload) {
+            Some(reminder) => {
+                notifier.remind(reminder);
+            }
+            None => tracing::warn!("ignored a malformed notice on {REMINDERS}"),
+        }
+    } else {
+        match parse(payload) {
+            Some((agent, seq)) => notifier.notify(agent, seq),
+            None => tracing::warn!("ignored a malformed notice on {CHANNEL}"),
+        }
     }
 }
 
